@@ -1,0 +1,41 @@
+import { fromHex, toHex } from './bytes.js';
+
+/**
+ * Branded identifiers. Every id is 32 bytes, carried as lower-case hex in memory
+ * (cheap to compare and to use as a map key) and as raw bytes on the wire.
+ * A function that wants one kind of id cannot be handed another.
+ */
+export type EventId = string & { readonly __eventId: true };
+/** Id of a signed block: sha256 of its header bytes. */
+export type BlockId = string & { readonly __blockId: true };
+/** Content address of a canonical genotype. */
+export type GenotypeId = string & { readonly __genotypeId: true };
+/** Raw Ed25519 public key, hex. */
+export type PublicKey = string & { readonly __publicKey: true };
+/** Realm id: the tagged hash of the realm's genesis body. */
+export type RealmId = string & { readonly __realmId: true };
+
+/** Any 32-byte id. */
+export type AnyId = EventId | BlockId | GenotypeId | PublicKey | RealmId;
+
+const ID = /^[0-9a-f]{64}$/;
+
+/** True for a well-formed 32-byte hex id. */
+export function isIdHex(value: unknown): value is string {
+  return typeof value === 'string' && ID.test(value);
+}
+
+/** Brands 32 raw bytes as an id of type `T`. */
+export function idFromBytes<T extends AnyId>(bytes: Uint8Array): T {
+  return toHex(bytes) as T;
+}
+
+/** Raw 32 bytes of an id. */
+export function idToBytes(id: AnyId): Uint8Array {
+  return fromHex(id, 32);
+}
+
+/** Short form for humans (first 12 hex digits). */
+export function shortId(id: AnyId): string {
+  return id.slice(0, 12);
+}

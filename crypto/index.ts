@@ -1,0 +1,23 @@
+export { bytesEqual, compareBytes, concatBytes, fromHex, toHex } from './bytes.js';
+export { decodeCanonical, decodeTrusted, encodeCanonical } from './canonical.js';
+export type { Canonical } from './canonical.js';
+export { CryptoError, CryptoErrorCodes } from './errors.js';
+export type { CryptoErrorCode } from './errors.js';
+export { sha256, tagBytes, taggedHash } from './hash.js';
+export { Identity, loadIdentity, saveIdentity } from './identity.js';
+export { idFromBytes, idToBytes, isIdHex, shortId } from './ids.js';
+export type { AnyId, BlockId, EventId, GenotypeId, PublicKey, RealmId } from './ids.js';
+export { merkleProof, merkleRoot, verifyMerkleProof } from './merkle.js';
+export type { ProofStep } from './merkle.js';
+export { nobleBackend } from './noble-backend.js';
+export { nodeBackend } from './node-backend.js';
+export type { SignatureBackend } from './signature-backend.js';
+export {
+  getDefaultBackend,
+  setDefaultBackend,
+  signingInput,
+  signTagged,
+  SigningDomains,
+  verifyTagged,
+} from './signing.js';
+export type { SigningDomain } from './signing.js';
