@@ -1,0 +1,285 @@
+import {
+  decodeCanonical,
+  decodeTrusted,
+  encodeCanonical,
+  idFromBytes,
+  idToBytes,
+  merkleProof,
+  merkleRoot,
+  SigningDomains,
+  taggedHash,
+  bytesEqual,
+  verifyMerkleProof,
+  verifyTagged,
+} from '../crypto/index.js';
+import type { BlockId, EventId, Identity, ProofStep, PublicKey, RealmId } from '../crypto/index.js';
+import type { LedgerEvent } from './event.js';
+import { LedgerError, Limits } from './errors.js';
+import { decodeRecord, eventIdOf } from './record.js';
+
+const BLOCK_ID_TAG = 'evoledger/block-id/v1';
+
+/**
+ * A signed block header. One signature covers it; the Merkle root binds the
+ * events, `prev` and `seq` chain the author's blocks in a realm, and
+ * `first` is the sequence number of the block's first event.
+ */
+export interface BlockHeader {
+  readonly v: 1;
+  readonly realm: RealmId;
+  readonly author: PublicKey;
+  readonly seq: number;
+  readonly prev: BlockId | null;
+  readonly first: number;
+  readonly count: number;
+  readonly root: Uint8Array;
+}
+
+/**
+ * A block as held in memory: its header and signature, the raw record bytes
+ * of its events and their ids, and its own encoding (what is stored and sent).
+ */
+export interface SignedBlock {
+  readonly id: BlockId;
+  readonly header: BlockHeader;
+  readonly headerBytes: Uint8Array;
+  readonly signature: Uint8Array;
+  readonly records: readonly Uint8Array[];
+  readonly eventIds: readonly EventId[];
+  readonly bytes: Uint8Array;
+}
+
+/** Where an author's chain in a realm stands: what the next block must follow. */
+export interface ChainHead {
+  readonly realm: RealmId;
+  readonly author: PublicKey;
+  /** Sequence number of the last block. */
+  readonly seq: number;
+  readonly id: BlockId;
+  /** Sequence number the next event will get. */
+  readonly nextEvent: number;
+}
+
+function encodeHeader(h: BlockHeader): Uint8Array {
+  return encodeCanonical({
+    v: h.v,
+    realm: idToBytes(h.realm),
+    author: idToBytes(h.author),
+    seq: h.seq,
+    prev: h.prev === null ? null : idToBytes(h.prev),
+    first: h.first,
+    count: h.count,
+    root: h.root,
+  });
+}
+
+function eventIdsOf(header: BlockHeader, records: readonly Uint8Array[]): EventId[] {
+  const realm = idToBytes(header.realm);
+  const author = idToBytes(header.author);
+  return records.map((r, i) => eventIdOf(realm, author, header.first + i, r));
+}
+
+/**
+ * Seals records into a block signed by `identity`, following `head` (or
+ * starting the author's chain in `realm` when there is none).
+ */
+export function sealBlock(
+  identity: Identity,
+  realm: RealmId,
+  head: ChainHead | undefined,
+  records: readonly Uint8Array[],
+  eventIds?: readonly EventId[],
+): SignedBlock {
+  if (records.length === 0 || records.length > Limits.maxBlockEvents) {
+    throw new LedgerError('OVERSIZED', `a block holds 1 to ${Limits.maxBlockEvents} events`);
+  }
+  const partial = {
+    v: 1 as const,
+    realm,
+    author: identity.publicKey,
+    seq: head === undefined ? 0 : head.seq + 1,
+    prev: head === undefined ? null : head.id,
+    first: head === undefined ? 0 : head.nextEvent,
+    count: records.length,
+  };
+  const ids = eventIds ?? eventIdsOf({ ...partial, root: new Uint8Array(32) }, records);
+  const header: BlockHeader = { ...partial, root: merkleRoot(ids.map((id) => idToBytes(id))) };
+  const headerBytes = encodeHeader(header);
+  const signature = identity.sign(SigningDomains.block, headerBytes);
+  const bytes = encodeCanonical([headerBytes, signature, records]);
+  if (bytes.byteLength > Limits.maxBlockBytes) {
+    throw new LedgerError('OVERSIZED', `block is ${bytes.byteLength} bytes`);
+  }
+  return {
+    id: idFromBytes<BlockId>(taggedHash(BLOCK_ID_TAG, headerBytes)),
+    header,
+    headerBytes,
+    signature,
+    records,
+    eventIds: ids,
+    bytes,
+  };
+}
+
+function fail(message: string): never {
+  throw new LedgerError('SCHEMA_VIOLATION', message);
+}
+
+function decodeHeader(bytes: Uint8Array, canonical: boolean): BlockHeader {
+  const raw = (canonical ? decodeCanonical(bytes) : decodeTrusted(bytes)) as Record<string, unknown>;
+  const isId = (x: unknown): x is Uint8Array => x instanceof Uint8Array && x.byteLength === 32;
+  const isUint = (x: unknown): x is number =>
+    typeof x === 'number' && Number.isSafeInteger(x) && x >= 0;
+  if (raw === null || typeof raw !== 'object') fail('block header is not a map');
+  const { v, realm, author, seq, prev, first, count, root } = raw;
+  if (v !== 1) fail(`block header version ${String(v)} is not supported`);
+  if (!isId(realm) || !isId(author) || !isId(root)) fail('block header ids must be 32 bytes');
+  if (!isUint(seq) || !isUint(first) || !isUint(count)) fail('block header numbers are invalid');
+  if (prev !== null && !isId(prev)) fail('block header prev must be null or 32 bytes');
+  if ((seq === 0) !== (prev === null)) fail('only the first block of a chain has no prev');
+  return {
+    v: 1,
+    realm: idFromBytes<RealmId>(realm),
+    author: idFromBytes<PublicKey>(author),
+    seq,
+    prev: prev === null ? null : idFromBytes<BlockId>(prev),
+    first,
+    count,
+    root,
+  };
+}
+
+/** Options for {@link decodeBlock}. */
+export interface DecodeBlockOptions {
+  /**
+   * Verify signature, Merkle root and canonical form (foreign input). Blocks
+   * read back from our own store skip this; `evoledger verify` turns it on.
+   */
+  readonly verify?: boolean;
+}
+
+/**
+ * Decodes a block. With `verify`, throws `INVALID_SIGNATURE`, `BAD_ROOT`,
+ * `OVERSIZED` or `SCHEMA_VIOLATION` for anything that is not a well-formed,
+ * correctly signed block.
+ */
+export function decodeBlock(bytes: Uint8Array, options: DecodeBlockOptions = {}): SignedBlock {
+  const verify = options.verify ?? true;
+  if (bytes.byteLength > Limits.maxBlockBytes) {
+    throw new LedgerError('OVERSIZED', `block is ${bytes.byteLength} bytes`);
+  }
+  let outer: unknown;
+  try {
+    outer = decodeTrusted(bytes);
+  } catch (err) {
+    throw new LedgerError('SCHEMA_VIOLATION', `block does not decode: ${(err as Error).message}`);
+  }
+  if (!Array.isArray(outer) || outer.length !== 3) fail('a block is [header, signature, records]');
+  const [headerBytes, signature, records] = outer as unknown[];
+  if (!(headerBytes instanceof Uint8Array) || !(signature instanceof Uint8Array)) {
+    fail('block header and signature must be byte strings');
+  }
+  if (!Array.isArray(records) || !records.every((r) => r instanceof Uint8Array)) {
+    fail('block records must be byte strings');
+  }
+  let header: BlockHeader;
+  try {
+    header = decodeHeader(headerBytes, verify);
+  } catch (err) {
+    if (err instanceof LedgerError) throw err;
+    fail(`block header does not decode: ${(err as Error).message}`);
+  }
+  const recs = records as Uint8Array[];
+  if (recs.length === 0 || recs.length > Limits.maxBlockEvents) {
+    throw new LedgerError('OVERSIZED', `a block holds 1 to ${Limits.maxBlockEvents} events`);
+  }
+  if (header.count !== recs.length) {
+    throw new LedgerError('BAD_ROOT', `header counts ${header.count} events, block has ${recs.length}`);
+  }
+  const eventIds = eventIdsOf(header, recs);
+  const block: SignedBlock = {
+    id: idFromBytes<BlockId>(taggedHash(BLOCK_ID_TAG, headerBytes)),
+    header,
+    headerBytes,
+    signature,
+    records: recs,
+    eventIds,
+    bytes,
+  };
+  if (verify) verifyBlock(block);
+  return block;
+}
+
+/** Checks a block's Merkle root and signature; throws `BAD_ROOT` or `INVALID_SIGNATURE`. */
+export function verifyBlock(block: SignedBlock): void {
+  const root = merkleRoot(block.eventIds.map((id) => idToBytes(id)));
+  if (!bytesEqual(root, block.header.root)) {
+    throw new LedgerError('BAD_ROOT', `block ${block.id}: events do not match the Merkle root`);
+  }
+  const ok = verifyTagged(
+    SigningDomains.block,
+    idToBytes(block.header.author),
+    block.headerBytes,
+    block.signature,
+  );
+  if (!ok) {
+    throw new LedgerError('INVALID_SIGNATURE', `block ${block.id}: signature does not verify`);
+  }
+}
+
+/** Decodes the events of a block (validating known kinds' bodies). */
+export function blockEvents(block: SignedBlock, options: { canonical?: boolean } = {}): LedgerEvent[] {
+  const { realm, author, first } = block.header;
+  return block.records.map((bytes, i) =>
+    decodeRecord(bytes, { id: block.eventIds[i]!, realm, author, seq: first + i }, options),
+  );
+}
+
+/** Proof that one event belongs to a signed block: enough to verify it on its own. */
+export interface InclusionProof {
+  readonly headerBytes: Uint8Array;
+  readonly signature: Uint8Array;
+  readonly index: number;
+  readonly record: Uint8Array;
+  readonly path: readonly ProofStep[];
+}
+
+/** The inclusion proof of event `index` of `block`. */
+export function inclusionProof(block: SignedBlock, index: number): InclusionProof {
+  const record = block.records[index];
+  if (record === undefined) throw new LedgerError('NOT_FOUND', `block has no event ${index}`);
+  return {
+    headerBytes: block.headerBytes,
+    signature: block.signature,
+    index,
+    record,
+    path: merkleProof(
+      block.eventIds.map((id) => idToBytes(id)),
+      index,
+    ),
+  };
+}
+
+/**
+ * Verifies a single event from its record, block header and inclusion proof,
+ * without the rest of the block. Returns the decoded event.
+ */
+export function verifyInclusion(proof: InclusionProof): LedgerEvent {
+  const header = decodeHeader(proof.headerBytes, true);
+  const ok = verifyTagged(
+    SigningDomains.block,
+    idToBytes(header.author),
+    proof.headerBytes,
+    proof.signature,
+  );
+  if (!ok) throw new LedgerError('INVALID_SIGNATURE', 'block header signature does not verify');
+  if (proof.index >= header.count) throw new LedgerError('BAD_ROOT', 'index outside the block');
+  const seq = header.first + proof.index;
+  const id = eventIdOf(idToBytes(header.realm), idToBytes(header.author), seq, proof.record);
+  if (!verifyMerkleProof(idToBytes(id), proof.path, header.root)) {
+    throw new LedgerError('BAD_ROOT', `event ${id} is not in the signed block`);
+  }
+  return decodeRecord(proof.record, { id, realm: header.realm, author: header.author, seq }, {
+    canonical: true,
+  });
+}

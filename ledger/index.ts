@@ -1,0 +1,40 @@
+export {
+  blockEvents,
+  decodeBlock,
+  inclusionProof,
+  sealBlock,
+  verifyBlock,
+  verifyInclusion,
+} from './block.js';
+export type { BlockHeader, ChainHead, DecodeBlockOptions, InclusionProof, SignedBlock } from './block.js';
+export { LedgerError, LedgerErrorCodes, Limits } from './errors.js';
+export type { LedgerErrorCode } from './errors.js';
+export { isKind } from './event.js';
+export type {
+  EventDraft,
+  EventEnvelope,
+  EventOf,
+  EventSink,
+  KnownEvent,
+  LedgerEvent,
+  UnknownEvent,
+} from './event.js';
+export type { EvaluationBody } from './kinds/evaluation.js';
+export type { GenesisBody } from './kinds/genesis.js';
+export { defineKind } from './kinds/kind.js';
+export type { KindCodec } from './kinds/kind.js';
+export type { MembershipBody } from './kinds/membership.js';
+export type { AppliedOp, MutationBody } from './kinds/mutation.js';
+export { codecOf, kinds } from './kinds/registry.js';
+export type { BodyOf, KnownKind } from './kinds/registry.js';
+export type { RunBody, TaskRef } from './kinds/run.js';
+export type { SeedBody } from './kinds/seed.js';
+export type { SelectionBody } from './kinds/selection.js';
+export { Ledger } from './ledger.js';
+export type { ForkEvidence, IngestOptions, IngestReport, Rejection } from './ledger.js';
+export { createRealm, RealmState, realmIdOf } from './realm.js';
+export type { CreateRealmOptions } from './realm.js';
+export { decodeRecord, encodeRecord, eventIdOf } from './record.js';
+export type { BlockRange, EventQuery, EventStore, StoreCounts, StoredEvent } from './store.js';
+export { LedgerWriter } from './writer.js';
+export type { WriterOptions } from './writer.js';

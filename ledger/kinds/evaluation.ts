@@ -1,0 +1,38 @@
+import * as v from 'valibot';
+import type { EventId, GenotypeId } from '../../crypto/index.js';
+import { defineKind } from './kind.js';
+import { taskRefSchema } from './run.js';
+import type { TaskRef } from './run.js';
+import { finite, idBytes, uint, uint32, wireId } from './wire.js';
+
+/** A fitness measured for a genotype on a task with a seed. */
+export interface EvaluationBody {
+  readonly run: EventId;
+  readonly genotype: GenotypeId;
+  readonly task: TaskRef;
+  readonly seed: number;
+  readonly fitness: number | readonly number[];
+  /** Work spent, in the task's unit (e.g. simulation steps). */
+  readonly cost: number;
+  readonly solved: boolean;
+  /** Fitness evaluations this event accounts for (1, or the tuning attempts it sums up). */
+  readonly evaluations: number;
+}
+
+/** Codec of `evaluation` events. */
+export const evaluationKind = defineKind({
+  kind: 'evaluation',
+  version: 1,
+  schema: v.object({
+    run: wireId<EventId>(),
+    genotype: wireId<GenotypeId>(),
+    task: taskRefSchema,
+    seed: uint32,
+    fitness: v.union([finite, v.array(finite)]),
+    cost: v.pipe(finite, v.minValue(0)),
+    solved: v.boolean(),
+    evaluations: v.pipe(uint, v.minValue(1)),
+  }) as unknown as v.GenericSchema<unknown, EvaluationBody>,
+  encode: (b: EvaluationBody) => ({ ...b, run: idBytes(b.run), genotype: idBytes(b.genotype) }),
+  genotypes: (b) => [b.genotype],
+});

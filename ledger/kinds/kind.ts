@@ -1,0 +1,51 @@
+import * as v from 'valibot';
+import type { GenotypeId } from '../../crypto/index.js';
+import { LedgerError } from '../errors.js';
+
+/**
+ * What every event kind provides: its wire schema, the conversion both ways,
+ * and the genotypes it mentions (for the genotype index). Adding a kind is
+ * adding a file that exports one of these and listing it in `registry.ts`.
+ */
+export interface KindCodec<K extends string, B> {
+  readonly kind: K;
+  /** Current schema version written by this code. */
+  readonly version: number;
+  /** Validates a decoded wire body of version `version` (upgrading older ones). */
+  decode(wire: unknown, version: number): B;
+  /** The wire form of a body (ids as raw bytes). */
+  encode(body: B): unknown;
+  /** Genotype ids the body names, for the genotype index. */
+  genotypes(body: B): GenotypeId[];
+}
+
+/** Builds a codec from a valibot schema whose output is the in-memory body. */
+export function defineKind<K extends string, B>(spec: {
+  kind: K;
+  version: number;
+  schema: v.GenericSchema<unknown, NoInfer<B>>;
+  encode: (body: B) => unknown;
+  genotypes?: (body: B) => GenotypeId[];
+  /** Upgrades a wire body of an older version to the current wire form. */
+  migrate?: (wire: unknown, fromVersion: number) => unknown;
+}): KindCodec<K, B> {
+  return {
+    kind: spec.kind,
+    version: spec.version,
+    decode(wire, version) {
+      const current = version < spec.version && spec.migrate ? spec.migrate(wire, version) : wire;
+      const result = v.safeParse(spec.schema, current);
+      if (!result.success) {
+        const issue = result.issues[0];
+        const path = issue.path?.map((p) => String(p.key)).join('.') ?? '';
+        throw new LedgerError(
+          'SCHEMA_VIOLATION',
+          `${spec.kind} v${version}: ${path ? path + ': ' : ''}${issue.message}`,
+        );
+      }
+      return result.output;
+    },
+    encode: spec.encode,
+    genotypes: spec.genotypes ?? (() => []),
+  };
+}

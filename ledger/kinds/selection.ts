@@ -1,0 +1,40 @@
+import * as v from 'valibot';
+import type { EventId, GenotypeId } from '../../crypto/index.js';
+import { defineKind } from './kind.js';
+import { finite, idBytes, maybeIdBytes, uint, wireId } from './wire.js';
+
+/**
+ * The survivors of a generation. The evaluations considered are the event's
+ * deps; `previous` links generations, so two selections with the same
+ * `previous` are competing branches (the projection keeps the fitter one).
+ */
+export interface SelectionBody {
+  readonly run: EventId;
+  readonly generation: number;
+  readonly previous: EventId | null;
+  readonly survivors: readonly GenotypeId[];
+  readonly method: string;
+  /** Best fitness among the evaluations considered. */
+  readonly best: number;
+}
+
+/** Codec of `selection` events. */
+export const selectionKind = defineKind({
+  kind: 'selection',
+  version: 1,
+  schema: v.object({
+    run: wireId<EventId>(),
+    generation: uint,
+    previous: v.nullable(wireId<EventId>()),
+    survivors: v.array(wireId<GenotypeId>()),
+    method: v.pipe(v.string(), v.maxLength(100)),
+    best: finite,
+  }),
+  encode: (b: SelectionBody) => ({
+    ...b,
+    run: idBytes(b.run),
+    previous: maybeIdBytes(b.previous),
+    survivors: b.survivors.map(idBytes),
+  }),
+  genotypes: (b) => [...b.survivors],
+});

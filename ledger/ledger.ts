@@ -1,0 +1,295 @@
+import type { BlockId, EventId, Identity, PublicKey, RealmId } from '../crypto/index.js';
+import { blockEvents, decodeBlock, verifyBlock } from './block.js';
+import type { ChainHead, SignedBlock } from './block.js';
+import type { LedgerEvent } from './event.js';
+import { isKind } from './event.js';
+import { LedgerError } from './errors.js';
+import type { LedgerErrorCode } from './errors.js';
+import { RealmState, realmIdOf } from './realm.js';
+import type { EventStore } from './store.js';
+import { LedgerWriter } from './writer.js';
+import type { WriterOptions } from './writer.js';
+
+/** Why a block was refused. */
+export interface Rejection {
+  readonly block: BlockId | null;
+  readonly realm?: RealmId;
+  readonly author?: PublicKey;
+  readonly seq?: number;
+  readonly code: LedgerErrorCode;
+  readonly message: string;
+}
+
+/** Two different blocks signed by one author for the same place in its chain. */
+export interface ForkEvidence {
+  readonly realm: RealmId;
+  readonly author: PublicKey;
+  readonly seq: number;
+  /** The block already held, then the conflicting one. */
+  readonly held: SignedBlock;
+  readonly conflicting: SignedBlock;
+}
+
+/** What {@link Ledger.ingest} did with each block it was given. */
+export interface IngestReport {
+  readonly accepted: readonly SignedBlock[];
+  /** Blocks already held (or given twice): ingesting is idempotent. */
+  readonly duplicates: number;
+  readonly rejected: readonly Rejection[];
+  readonly forks: readonly ForkEvidence[];
+}
+
+/** Options of {@link Ledger.ingest}. */
+export interface IngestOptions {
+  /** Refuse blocks of any other realm (`WRONG_REALM`). */
+  readonly realm?: RealmId;
+  /**
+   * Blocks this process sealed itself: skip the signature and canonical-form
+   * checks (chain, realm, membership, schema and deps are still checked).
+   */
+  readonly trusted?: boolean;
+}
+
+type Candidate = { block: SignedBlock; events?: LedgerEvent[] };
+
+/** Verdicts that may change once other blocks of the same batch are admitted. */
+const WAITS: ReadonlySet<LedgerErrorCode> = new Set([
+  'CHAIN_GAP',
+  'UNKNOWN_DEPENDENCY',
+  'UNKNOWN_REALM',
+  'NOT_A_MEMBER',
+]);
+
+const chainKey = (realm: RealmId, author: PublicKey) => `${realm}:${author}`;
+
+/**
+ * The ledger: a store plus the rules of what may enter it. Every block is
+ * checked (signature, Merkle root, author chain, realm, membership, schema,
+ * dependencies) before it is stored; a bad block is reported with its code
+ * and never costs the valid blocks beside it.
+ */
+export class Ledger {
+  readonly store: EventStore;
+  readonly #realms = new Map<RealmId, RealmState>();
+  /** Serialises ingestion so chain checks see a consistent head. */
+  #queue: Promise<unknown> = Promise.resolve();
+
+  private constructor(store: EventStore) {
+    this.store = store;
+  }
+
+  /** Opens a ledger over `store`, folding realm membership from what it holds. */
+  static async open(store: EventStore): Promise<Ledger> {
+    const ledger = new Ledger(store);
+    for await (const e of store.events({ kind: 'genesis' })) ledger.#applyRealmEvent(e);
+    for await (const e of store.events({ kind: 'membership' })) ledger.#applyRealmEvent(e);
+    return ledger;
+  }
+
+  /** Membership state of a realm, if its genesis is held. */
+  realm(id: RealmId): RealmState | undefined {
+    return this.#realms.get(id);
+  }
+
+  /** Every realm whose genesis is held. */
+  realms(): RealmState[] {
+    return [...this.#realms.values()].sort((a, b) => a.name.localeCompare(b.name) || a.id.localeCompare(b.id));
+  }
+
+  /** A writer that signs `identity`'s events into `realm` in blocks. */
+  async writer(identity: Identity, realm: RealmId, options?: WriterOptions): Promise<LedgerWriter> {
+    const head = await this.store.head(realm, identity.publicKey);
+    return new LedgerWriter(this, identity, realm, head, options);
+  }
+
+  #applyRealmEvent(e: LedgerEvent): void {
+    if (isKind(e, 'genesis')) {
+      if (!this.#realms.has(e.realm) && realmIdOf(e.body) === e.realm) {
+        this.#realms.set(e.realm, new RealmState(e));
+      }
+    } else if (isKind(e, 'membership')) {
+      this.#realms.get(e.realm)?.apply(e);
+    }
+  }
+
+  /**
+   * Validates and stores blocks (encoded, or already decoded). Blocks may come
+   * in any order: a block waits in the batch for its chain predecessor, its
+   * realm's genesis and its dependencies, and is rejected only when the batch
+   * cannot provide them.
+   */
+  ingest(input: readonly (SignedBlock | Uint8Array)[], options: IngestOptions = {}): Promise<IngestReport> {
+    const run = this.#queue.then(() => this.#ingest(input, options));
+    this.#queue = run.catch(() => undefined);
+    return run;
+  }
+
+  async #ingest(input: readonly (SignedBlock | Uint8Array)[], options: IngestOptions): Promise<IngestReport> {
+    const rejected: Rejection[] = [];
+    const forks: ForkEvidence[] = [];
+    let duplicates = 0;
+    const reject = (block: SignedBlock | null, err: unknown) => {
+      if (!(err instanceof LedgerError)) throw err;
+      rejected.push({
+        block: block?.id ?? null,
+        ...(block ? { realm: block.header.realm, author: block.header.author, seq: block.header.seq } : {}),
+        code: err.code,
+        message: err.message,
+      });
+    };
+
+    // 1. Decode and check each block on its own.
+    const seen = new Set<BlockId>();
+    let pending: Candidate[] = [];
+    for (const item of input) {
+      let block: SignedBlock;
+      try {
+        if (item instanceof Uint8Array) block = decodeBlock(item, { verify: !options.trusted });
+        else {
+          block = item;
+          if (!options.trusted) verifyBlock(block);
+        }
+      } catch (err) {
+        reject(item instanceof Uint8Array ? null : item, err);
+        continue;
+      }
+      if (seen.has(block.id) || (await this.store.hasBlock(block.id))) {
+        duplicates++;
+        continue;
+      }
+      seen.add(block.id);
+      if (options.realm !== undefined && block.header.realm !== options.realm) {
+        reject(block, new LedgerError('WRONG_REALM', `block ${block.id} belongs to realm ${block.header.realm}`));
+        continue;
+      }
+      pending.push({ block });
+    }
+    pending.sort(
+      (a, b) =>
+        a.block.header.author.localeCompare(b.block.header.author) ||
+        a.block.header.seq - b.block.header.seq,
+    );
+
+    // 2. Admit blocks whose prerequisites are met, until nothing moves.
+    const heads = new Map<string, ChainHead | null>();
+    const batchEvents = new Set<EventId>();
+    const accepted: SignedBlock[] = [];
+    const waiting = new Map<Candidate, LedgerError>();
+    for (let progress = true; progress && pending.length > 0; ) {
+      progress = false;
+      const next: Candidate[] = [];
+      for (const c of pending) {
+        const verdict = await this.#admit(c, heads, batchEvents, options, forks);
+        if (verdict === 'accepted') {
+          accepted.push(c.block);
+          progress = true;
+        } else if (!WAITS.has(verdict.code)) {
+          reject(c.block, verdict);
+        } else {
+          waiting.set(c, verdict);
+          next.push(c);
+        }
+      }
+      pending = next;
+    }
+    for (const c of pending) reject(c.block, waiting.get(c));
+
+    if (accepted.length > 0) await this.store.append(accepted);
+    return { accepted, duplicates, rejected, forks };
+  }
+
+  async #head(heads: Map<string, ChainHead | null>, realm: RealmId, author: PublicKey) {
+    const key = chainKey(realm, author);
+    if (!heads.has(key)) heads.set(key, (await this.store.head(realm, author)) ?? null);
+    return heads.get(key) ?? undefined;
+  }
+
+  async #admit(
+    c: Candidate,
+    heads: Map<string, ChainHead | null>,
+    batchEvents: Set<EventId>,
+    options: IngestOptions,
+    forks: ForkEvidence[],
+  ): Promise<'accepted' | LedgerError> {
+    const { block } = c;
+    const h = block.header;
+    const head = await this.#head(heads, h.realm, h.author);
+
+    // Author chain: exactly the next block, linked to the head.
+    const expected = head === undefined ? 0 : head.seq + 1;
+    if (h.seq < expected) {
+      const held = await this.store.getBlockAt(h.realm, h.author, h.seq);
+      if (held !== undefined && held.id !== block.id) {
+        forks.push({ realm: h.realm, author: h.author, seq: h.seq, held, conflicting: block });
+        return new LedgerError('CHAIN_FORK', `author ${h.author} signed two different blocks at seq ${h.seq}`);
+      }
+      return new LedgerError('CHAIN_FORK', `block ${block.id} conflicts with the chain of ${h.author}`);
+    }
+    if (h.seq > expected) {
+      return new LedgerError('CHAIN_GAP', `block ${h.seq} of ${h.author} arrived before block ${expected}`);
+    }
+    if (head !== undefined && (h.prev !== head.id || h.first !== head.nextEvent)) {
+      return new LedgerError('WRONG_PREV', `block ${block.id} does not follow block ${head.id}`);
+    }
+    if (head === undefined && h.first !== 0) {
+      return new LedgerError('WRONG_PREV', `the first block of a chain starts at event 0, not ${h.first}`);
+    }
+
+    // Events: schema (once per block), then realm, membership and dependencies.
+    if (c.events === undefined) {
+      try {
+        c.events = blockEvents(block, { canonical: !options.trusted });
+      } catch (err) {
+        if (err instanceof LedgerError) return err;
+        throw err;
+      }
+    }
+    const events = c.events;
+    let realm = this.#realms.get(h.realm);
+    const first = events[0];
+    const definesRealm = realm === undefined && first !== undefined && isKind(first, 'genesis');
+    if (definesRealm && isKind(first, 'genesis')) {
+      if (realmIdOf(first.body) !== h.realm) {
+        return new LedgerError('WRONG_REALM', `genesis event ${first.id} does not define realm ${h.realm}`);
+      }
+      if (!first.body.admins.includes(h.author)) {
+        return new LedgerError('NOT_A_MEMBER', `realm genesis must be signed by one of its admins`);
+      }
+      realm = new RealmState(first);
+    }
+    if (realm === undefined) {
+      return new LedgerError('UNKNOWN_REALM', `realm ${h.realm} has no genesis here; fetch it first`);
+    }
+    if (!realm.mayWrite(h.author)) {
+      return new LedgerError('NOT_A_MEMBER', `${h.author} is not a member of closed realm "${realm.name}"`);
+    }
+    const inBlock = new Set<EventId>();
+    for (const e of events) {
+      if (isKind(e, 'genesis') && e !== first) {
+        return new LedgerError('SCHEMA_VIOLATION', `a genesis event must be the first of its chain`);
+      }
+      for (const dep of e.deps) {
+        if (inBlock.has(dep) || batchEvents.has(dep)) continue;
+        if (!(await this.store.hasEvent(dep))) {
+          return new LedgerError('UNKNOWN_DEPENDENCY', `event ${e.id} depends on unknown event ${dep}`);
+        }
+      }
+      inBlock.add(e.id);
+    }
+
+    // Admit.
+    if (definesRealm) this.#realms.set(h.realm, realm);
+    for (const e of events) {
+      batchEvents.add(e.id);
+      this.#applyRealmEvent(e);
+    }
+    heads.set(chainKey(h.realm, h.author), {
+      realm: h.realm,
+      author: h.author,
+      seq: h.seq,
+      id: block.id,
+      nextEvent: h.first + h.count,
+    });
+    return 'accepted';
+  }
+}

@@ -1,0 +1,135 @@
+import {
+  CryptoError,
+  decodeCanonical,
+  decodeTrusted,
+  encodeCanonical,
+  idFromBytes,
+  idToBytes,
+  taggedHash,
+} from '../crypto/index.js';
+import type { EventId, PublicKey, RealmId } from '../crypto/index.js';
+import type { EventDraft, LedgerEvent } from './event.js';
+import { LedgerError, Limits } from './errors.js';
+import { codecOf } from './kinds/registry.js';
+
+/**
+ * An event record is what a block carries for each event: the canonical CBOR
+ * map `{v, kind, deps, body}`. Realm, author and sequence number are implied
+ * by the block, and bound into the event id:
+ *
+ *   id = sha256(tag ‖ realm(32) ‖ author(32) ‖ seq(u64 BE) ‖ record bytes)
+ *
+ * a fixed binary layout, so verifying an id hashes the stored bytes and never
+ * re-encodes anything.
+ */
+const EVENT_TAG = 'evoledger/event/v1';
+
+interface WireRecord {
+  v: number;
+  kind: string;
+  deps: Uint8Array[];
+  body: unknown;
+}
+
+/** Canonical record bytes of a draft. */
+export function encodeRecord(draft: EventDraft): Uint8Array {
+  const codec = codecOf(draft.kind);
+  if (codec === undefined) {
+    throw new LedgerError('SCHEMA_VIOLATION', `unknown event kind "${draft.kind}"`);
+  }
+  const wire: WireRecord = {
+    v: codec.version,
+    kind: draft.kind,
+    deps: draft.deps.map((d) => idToBytes(d)),
+    body: codec.encode(draft.body),
+  };
+  let bytes: Uint8Array;
+  try {
+    bytes = encodeCanonical(wire);
+  } catch (err) {
+    if (err instanceof CryptoError) {
+      throw new LedgerError('SCHEMA_VIOLATION', `${draft.kind}: ${err.message}`, { cause: err });
+    }
+    throw err;
+  }
+  if (bytes.byteLength > Limits.maxEventBytes) {
+    throw new LedgerError(
+      'OVERSIZED',
+      `${draft.kind} event is ${bytes.byteLength} bytes; the limit is ${Limits.maxEventBytes}`,
+    );
+  }
+  return bytes;
+}
+
+const seqBuffer = new DataView(new ArrayBuffer(8));
+const seqBytes = new Uint8Array(seqBuffer.buffer);
+
+/** The id of the record at `seq` in `author`'s chain of `realm`. */
+export function eventIdOf(
+  realm: Uint8Array,
+  author: Uint8Array,
+  seq: number,
+  record: Uint8Array,
+): EventId {
+  seqBuffer.setBigUint64(0, BigInt(seq));
+  return idFromBytes<EventId>(
+    taggedHash(EVENT_TAG, realm, author, seqBytes, record),
+  );
+}
+
+/** Options for {@link decodeRecord}. */
+export interface DecodeRecordOptions {
+  /** Check that the bytes are the canonical encoding (for foreign input). */
+  readonly canonical?: boolean;
+}
+
+/**
+ * Decodes and validates a record. Known kinds get their body validated (and
+ * upgraded from older versions); unknown kinds and future versions are kept
+ * as they are, marked `known: false`. Throws `SCHEMA_VIOLATION`.
+ */
+export function decodeRecord(
+  bytes: Uint8Array,
+  envelope: { id: EventId; realm: RealmId; author: PublicKey; seq: number },
+  options: DecodeRecordOptions = {},
+): LedgerEvent {
+  if (bytes.byteLength > Limits.maxEventBytes) {
+    throw new LedgerError('OVERSIZED', `event ${envelope.id} is ${bytes.byteLength} bytes`);
+  }
+  let raw: unknown;
+  try {
+    raw = options.canonical ? decodeCanonical(bytes) : decodeTrusted(bytes);
+  } catch (err) {
+    throw new LedgerError('SCHEMA_VIOLATION', `event ${envelope.id}: ${(err as Error).message}`, {
+      cause: err,
+    });
+  }
+  const record = raw as Partial<WireRecord> | null;
+  if (
+    record === null ||
+    typeof record !== 'object' ||
+    typeof record.v !== 'number' ||
+    !Number.isInteger(record.v) ||
+    record.v < 1 ||
+    typeof record.kind !== 'string' ||
+    !Array.isArray(record.deps) ||
+    !('body' in record)
+  ) {
+    throw new LedgerError('SCHEMA_VIOLATION', `event ${envelope.id}: not a {v, kind, deps, body} record`);
+  }
+  if (record.deps.length > Limits.maxDeps) {
+    throw new LedgerError('OVERSIZED', `event ${envelope.id} has ${record.deps.length} deps`);
+  }
+  const deps = record.deps.map((d) => {
+    if (!(d instanceof Uint8Array) || d.byteLength !== 32) {
+      throw new LedgerError('SCHEMA_VIOLATION', `event ${envelope.id}: a dep is not a 32-byte id`);
+    }
+    return idFromBytes<EventId>(d);
+  });
+  const codec = codecOf(record.kind);
+  if (codec === undefined || record.v > codec.version) {
+    return { ...envelope, v: record.v, kind: record.kind, deps, body: record.body, known: false };
+  }
+  const body = codec.decode(record.body, record.v);
+  return { ...envelope, v: record.v, kind: record.kind, deps, body, known: true } as LedgerEvent;
+}

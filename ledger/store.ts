@@ -1,0 +1,69 @@
+import type { BlockId, EventId, GenotypeId, PublicKey, RealmId } from '../crypto/index.js';
+import type { ChainHead, SignedBlock } from './block.js';
+import type { LedgerEvent } from './event.js';
+
+/** An event as the store returns it: the event, and where it sits. */
+export type StoredEvent = LedgerEvent & {
+  readonly block: BlockId;
+  /** Index of the event in its block. */
+  readonly index: number;
+  /** Position of its block in this store's log (arrival order, from 0). */
+  readonly position: number;
+};
+
+/** Filters for {@link EventStore.events}; all given fields must match. */
+export interface EventQuery {
+  readonly realm?: RealmId;
+  readonly kind?: string;
+  readonly author?: PublicKey;
+  readonly genotype?: GenotypeId;
+}
+
+/** Options of block streaming. */
+export interface BlockRange {
+  /** Only blocks of this realm. */
+  readonly realm?: RealmId;
+  /** Only blocks at log positions ≥ this. */
+  readonly fromPosition?: number;
+}
+
+/** Counts of what a store holds. */
+export interface StoreCounts {
+  readonly blocks: number;
+  readonly events: number;
+}
+
+/**
+ * The append-only store contract. Both implementations (memory, level) pass
+ * one conformance suite (`ledger/store-conformance.ts`).
+ *
+ * The store is not the validator: `append` takes blocks that
+ * {@link Ledger} has already checked, and writes them atomically (all of a
+ * call or none) and in order. Reads stream; nothing loads the whole log.
+ */
+export interface EventStore {
+  /** Appends validated blocks atomically; blocks already held are skipped. Resolves when durable. */
+  append(blocks: readonly SignedBlock[]): Promise<void>;
+  hasBlock(id: BlockId): Promise<boolean>;
+  getBlock(id: BlockId): Promise<SignedBlock | undefined>;
+  /** The block at `seq` in `author`'s chain of `realm`. */
+  getBlockAt(realm: RealmId, author: PublicKey, seq: number): Promise<SignedBlock | undefined>;
+  hasEvent(id: EventId): Promise<boolean>;
+  getEvent(id: EventId): Promise<StoredEvent | undefined>;
+  /** Where an author's chain in a realm stands, if it has any block here. */
+  head(realm: RealmId, author: PublicKey): Promise<ChainHead | undefined>;
+  /** Every chain head (of one realm, or all). */
+  heads(realm?: RealmId): AsyncIterable<ChainHead>;
+  /** Blocks in log order. */
+  blocks(range?: BlockRange): AsyncIterable<SignedBlock>;
+  /** An author's blocks in a realm from `fromSeq`, in chain order. */
+  chain(realm: RealmId, author: PublicKey, fromSeq?: number): AsyncIterable<SignedBlock>;
+  /** Events in log order (block by block, in block order), filtered through the indexes. */
+  events(query?: EventQuery): AsyncIterable<StoredEvent>;
+  counts(): Promise<StoreCounts>;
+  /** Small named values kept beside the log (caches, node state); never part of the ledger. */
+  getMeta(key: string): Promise<Uint8Array | undefined>;
+  putMeta(key: string, value: Uint8Array): Promise<void>;
+  deleteMeta(key: string): Promise<void>;
+  close(): Promise<void>;
+}
