@@ -38,3 +38,7 @@ export { decodeRecord, encodeRecord, eventIdOf } from './record.js';
 export type { BlockRange, EventQuery, EventStore, StoreCounts, StoredEvent } from './store.js';
 export { LedgerWriter } from './writer.js';
 export type { WriterOptions } from './writer.js';
+export { exportLog, importLog, importLogStream, LOG_MAGIC, readFrames, writeLog } from './log-file.js';
+export type { DamagedFrame, ImportOptions, ImportReport } from './log-file.js';
+export { verifyStore } from './verify.js';
+export type { VerifyProblem, VerifyProgress } from './verify.js';

@@ -37,6 +37,12 @@ export interface IngestReport {
   readonly duplicates: number;
   readonly rejected: readonly Rejection[];
   readonly forks: readonly ForkEvidence[];
+  /**
+   * Rejected blocks that may yet enter once what they wait for arrives
+   * (predecessor, dependency, genesis, membership): a caller streaming blocks
+   * offers them again later.
+   */
+  readonly retryable: readonly SignedBlock[];
 }
 
 /** Options of {@link Ledger.ingest}. */
@@ -193,9 +199,10 @@ export class Ledger {
       pending = next;
     }
     for (const c of pending) reject(c.block, waiting.get(c));
+    const retryable = pending.map((c) => c.block);
 
     if (accepted.length > 0) await this.store.append(accepted);
-    return { accepted, duplicates, rejected, forks };
+    return { accepted, duplicates, rejected, forks, retryable };
   }
 
   async #head(heads: Map<string, ChainHead | null>, realm: RealmId, author: PublicKey) {

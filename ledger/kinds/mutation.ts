@@ -1,14 +1,17 @@
 import * as v from 'valibot';
-import type { EventId, GenotypeId } from '../../crypto/index.js';
+import type { GenotypeId } from '../../crypto/index.js';
 import { defineKind } from './kind.js';
 import { idBytes, uint, uint32, wireId } from './wire.js';
 
 /** One applied operator: its name, then its drawn parameters. */
 export type AppliedOp = readonly [string, ...(number | string)[]];
 
-/** A child genotype made from a parent (and optionally a mate) by named operators. */
+/**
+ * A child genotype made from a parent (and optionally a mate) by named
+ * operators. The run is not repeated here (it would cost a third of the
+ * event): it is the run of the parent's event, which is the first dep.
+ */
 export interface MutationBody {
-  readonly run: EventId;
   readonly generation: number;
   readonly parent: GenotypeId;
   readonly mate?: GenotypeId;
@@ -29,7 +32,6 @@ export const mutationKind = defineKind({
   kind: 'mutation',
   version: 1,
   schema: v.object({
-    run: wireId<EventId>(),
     generation: uint,
     parent: wireId<GenotypeId>(),
     mate: v.optional(wireId<GenotypeId>()),
@@ -39,7 +41,6 @@ export const mutationKind = defineKind({
   }) as unknown as v.GenericSchema<unknown, MutationBody>,
   encode: (b: MutationBody) => {
     const wire: Record<string, unknown> = {
-      run: idBytes(b.run),
       generation: b.generation,
       parent: idBytes(b.parent),
       child: idBytes(b.child),

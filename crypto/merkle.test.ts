@@ -1,0 +1,25 @@
+import { randomBytes } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import { merkleProof, merkleRoot, verifyMerkleProof } from './merkle.js';
+
+describe('merkle tree', () => {
+  it('proves every leaf of trees of many sizes, and nothing else', () => {
+    for (const n of [1, 2, 3, 4, 5, 7, 8, 9, 33, 1000]) {
+      const leaves = Array.from({ length: n }, () => new Uint8Array(randomBytes(32)));
+      const root = merkleRoot(leaves);
+      for (const i of new Set([0, n - 1, Math.floor(n / 2)])) {
+        const proof = merkleProof(leaves, i);
+        expect(verifyMerkleProof(leaves[i]!, proof, root)).toBe(true);
+        const other = new Uint8Array(leaves[i]!);
+        other[0]! ^= 1;
+        expect(verifyMerkleProof(other, proof, root)).toBe(false);
+      }
+    }
+  });
+
+  it('changes the root when leaves are reordered', () => {
+    const a = new Uint8Array(randomBytes(32));
+    const b = new Uint8Array(randomBytes(32));
+    expect(Buffer.from(merkleRoot([a, b])).equals(Buffer.from(merkleRoot([b, a])))).toBe(false);
+  });
+});
