@@ -1,9 +1,15 @@
 import { Command, CommanderError } from 'commander';
 import { takeExitStatus } from './command.js';
+import { registerEvolveCommands } from './commands/evolve-commands.js';
 import { registerLedgerCommands } from './commands/ledger-commands.js';
+import { registerProjectionCommands } from './commands/projection-commands.js';
 
 /** Every command group, registered in this order (help lists them so). */
-const groups: ReadonlyArray<(program: Command) => void> = [registerLedgerCommands];
+const groups: ReadonlyArray<(program: Command) => void> = [
+  registerLedgerCommands,
+  registerEvolveCommands,
+  registerProjectionCommands,
+];
 
 /** Builds the `evoledger` program. */
 export function buildProgram(): Command {

@@ -1,6 +1,6 @@
 import { decode, encode, rfc8949EncodeOptions } from 'cborg';
 import type { DecodeOptions, EncodeOptions, TypeEncoder } from 'cborg';
-import { bytesEqual } from './bytes.js';
+import { decodeCbor, encodeCbor } from './cbor.js';
 import { CryptoError } from './errors.js';
 
 /**
@@ -56,6 +56,23 @@ const decodeOptions: DecodeOptions = {
 
 /** Canonical bytes of `value`. Throws `UNENCODABLE` for values outside {@link Canonical}. */
 export function encodeCanonical(value: unknown): Uint8Array {
+  return encodeCbor(value);
+}
+
+/**
+ * Decodes bytes produced by {@link encodeCanonical}. Refuses any other encoding
+ * of the same value (`NON_CANONICAL`), so that a value has exactly one byte
+ * string and a content address means what it says.
+ */
+export function decodeCanonical(bytes: Uint8Array): unknown {
+  return decodeCbor(bytes);
+}
+
+/**
+ * The reference encoder: cborg with RFC 8949 deterministic options. The fast
+ * codec (`cbor.ts`) is tested against it; nothing else should need it.
+ */
+export function encodeWithCborg(value: unknown): Uint8Array {
   try {
     return encode(value, encodeOptions);
   } catch (err) {
@@ -66,28 +83,10 @@ export function encodeCanonical(value: unknown): Uint8Array {
   }
 }
 
-/**
- * Decodes bytes produced by {@link encodeCanonical}. Refuses any other encoding
- * of the same value (`NON_CANONICAL`), so that a value has exactly one byte
- * string and a content address means what it says.
- */
-export function decodeCanonical(bytes: Uint8Array): unknown {
-  let value: unknown;
-  try {
-    value = decode(bytes, decodeOptions);
-  } catch (err) {
-    throw new CryptoError('NON_CANONICAL', `not canonical CBOR: ${(err as Error).message}`, {
-      cause: err,
-    });
-  }
-  // cborg cannot check map order or float width on decode: compare a re-encoding.
-  if (!bytesEqual(encodeCanonical(value), bytes)) {
-    throw new CryptoError('NON_CANONICAL', 'CBOR is valid but not in canonical form');
-  }
-  return value;
-}
-
-/** Decodes without the canonical check, for bytes whose hash was already verified. */
-export function decodeTrusted(bytes: Uint8Array): unknown {
+/** The reference decoder: cborg in strict mode (does not check map order or float width). */
+export function decodeWithCborg(bytes: Uint8Array): unknown {
   return decode(bytes, decodeOptions);
 }
+
+/** @deprecated Same as {@link decodeCanonical}, which now checks canonical form in one pass. */
+export const decodeTrusted = decodeCanonical;

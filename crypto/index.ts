@@ -1,9 +1,15 @@
 export { bytesEqual, compareBytes, concatBytes, fromHex, toHex } from './bytes.js';
-export { decodeCanonical, decodeTrusted, encodeCanonical } from './canonical.js';
+export {
+  decodeCanonical,
+  decodeTrusted,
+  decodeWithCborg,
+  encodeCanonical,
+  encodeWithCborg,
+} from './canonical.js';
 export type { Canonical } from './canonical.js';
 export { CryptoError, CryptoErrorCodes } from './errors.js';
 export type { CryptoErrorCode } from './errors.js';
-export { sha256, tagBytes, taggedHash } from './hash.js';
+export { sha256, sha256Pair, tagBytes, taggedHash } from './hash.js';
 export { Identity, loadIdentity, saveIdentity } from './identity.js';
 export { idFromBytes, idToBytes, isIdHex, shortId } from './ids.js';
 export type { AnyId, BlockId, EventId, GenotypeId, PublicKey, RealmId } from './ids.js';

@@ -1,6 +1,5 @@
 import {
   decodeCanonical,
-  decodeTrusted,
   encodeCanonical,
   idFromBytes,
   idToBytes,
@@ -125,8 +124,8 @@ function fail(message: string): never {
   throw new LedgerError('SCHEMA_VIOLATION', message);
 }
 
-function decodeHeader(bytes: Uint8Array, canonical: boolean): BlockHeader {
-  const raw = (canonical ? decodeCanonical(bytes) : decodeTrusted(bytes)) as Record<string, unknown>;
+function decodeHeader(bytes: Uint8Array): BlockHeader {
+  const raw = decodeCanonical(bytes) as Record<string, unknown>;
   const isId = (x: unknown): x is Uint8Array => x instanceof Uint8Array && x.byteLength === 32;
   const isUint = (x: unknown): x is number =>
     typeof x === 'number' && Number.isSafeInteger(x) && x >= 0;
@@ -170,7 +169,7 @@ export function decodeBlock(bytes: Uint8Array, options: DecodeBlockOptions = {})
   }
   let outer: unknown;
   try {
-    outer = decodeTrusted(bytes);
+    outer = decodeCanonical(bytes);
   } catch (err) {
     throw new LedgerError('SCHEMA_VIOLATION', `block does not decode: ${(err as Error).message}`);
   }
@@ -184,7 +183,7 @@ export function decodeBlock(bytes: Uint8Array, options: DecodeBlockOptions = {})
   }
   let header: BlockHeader;
   try {
-    header = decodeHeader(headerBytes, verify);
+    header = decodeHeader(headerBytes);
   } catch (err) {
     if (err instanceof LedgerError) throw err;
     fail(`block header does not decode: ${(err as Error).message}`);
@@ -228,10 +227,10 @@ export function verifyBlock(block: SignedBlock): void {
 }
 
 /** Decodes the events of a block (validating known kinds' bodies). */
-export function blockEvents(block: SignedBlock, options: { canonical?: boolean } = {}): LedgerEvent[] {
+export function blockEvents(block: SignedBlock): LedgerEvent[] {
   const { realm, author, first } = block.header;
   return block.records.map((bytes, i) =>
-    decodeRecord(bytes, { id: block.eventIds[i]!, realm, author, seq: first + i }, options),
+    decodeRecord(bytes, { id: block.eventIds[i]!, realm, author, seq: first + i }),
   );
 }
 
@@ -265,7 +264,7 @@ export function inclusionProof(block: SignedBlock, index: number): InclusionProo
  * without the rest of the block. Returns the decoded event.
  */
 export function verifyInclusion(proof: InclusionProof): LedgerEvent {
-  const header = decodeHeader(proof.headerBytes, true);
+  const header = decodeHeader(proof.headerBytes);
   const ok = verifyTagged(
     SigningDomains.block,
     idToBytes(header.author),
@@ -279,7 +278,5 @@ export function verifyInclusion(proof: InclusionProof): LedgerEvent {
   if (!verifyMerkleProof(idToBytes(id), proof.path, header.root)) {
     throw new LedgerError('BAD_ROOT', `event ${id} is not in the signed block`);
   }
-  return decodeRecord(proof.record, { id, realm: header.realm, author: header.author, seq }, {
-    canonical: true,
-  });
+  return decodeRecord(proof.record, { id, realm: header.realm, author: header.author, seq });
 }

@@ -94,8 +94,8 @@ describe('Ledger.ingest', () => {
 
   it('refuses a block that names the wrong previous block', async () => {
     const { admin, ledger, realm } = await setup();
-    const head = await ledger.store.head(realm, admin.publicKey);
-    const wrong = sealBlock(admin, realm, { ...head!, id: head!.id.replace(/^./, 'f') as typeof head.id }, [
+    const head = (await ledger.store.head(realm, admin.publicKey))!;
+    const wrong = sealBlock(admin, realm, { ...head, id: head.id.replace(/^./, 'f') as typeof head.id }, [
       encodeRecord(runDraft(1)),
     ]);
     expect((await ledger.ingest([wrong])).rejected[0]?.code).toBe('WRONG_PREV');

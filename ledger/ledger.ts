@@ -180,6 +180,7 @@ export class Ledger {
     const heads = new Map<string, ChainHead | null>();
     const batchEvents = new Set<EventId>();
     const accepted: SignedBlock[] = [];
+    const acceptedEvents: LedgerEvent[][] = [];
     const waiting = new Map<Candidate, LedgerError>();
     for (let progress = true; progress && pending.length > 0; ) {
       progress = false;
@@ -188,6 +189,7 @@ export class Ledger {
         const verdict = await this.#admit(c, heads, batchEvents, options, forks);
         if (verdict === 'accepted') {
           accepted.push(c.block);
+          acceptedEvents.push(c.events!);
           progress = true;
         } else if (!WAITS.has(verdict.code)) {
           reject(c.block, verdict);
@@ -201,7 +203,7 @@ export class Ledger {
     for (const c of pending) reject(c.block, waiting.get(c));
     const retryable = pending.map((c) => c.block);
 
-    if (accepted.length > 0) await this.store.append(accepted);
+    if (accepted.length > 0) await this.store.append(accepted, acceptedEvents);
     return { accepted, duplicates, rejected, forks, retryable };
   }
 
@@ -245,7 +247,7 @@ export class Ledger {
     // Events: schema (once per block), then realm, membership and dependencies.
     if (c.events === undefined) {
       try {
-        c.events = blockEvents(block, { canonical: !options.trusted });
+        c.events = blockEvents(block);
       } catch (err) {
         if (err instanceof LedgerError) return err;
         throw err;

@@ -1,7 +1,6 @@
 import {
   CryptoError,
   decodeCanonical,
-  decodeTrusted,
   encodeCanonical,
   idFromBytes,
   idToBytes,
@@ -63,6 +62,7 @@ export function encodeRecord(draft: EventDraft): Uint8Array {
 
 const seqBuffer = new DataView(new ArrayBuffer(8));
 const seqBytes = new Uint8Array(seqBuffer.buffer);
+const TWO_32 = 0x1_0000_0000;
 
 /** The id of the record at `seq` in `author`'s chain of `realm`. */
 export function eventIdOf(
@@ -71,16 +71,11 @@ export function eventIdOf(
   seq: number,
   record: Uint8Array,
 ): EventId {
-  seqBuffer.setBigUint64(0, BigInt(seq));
+  seqBuffer.setUint32(0, Math.floor(seq / TWO_32));
+  seqBuffer.setUint32(4, seq >>> 0);
   return idFromBytes<EventId>(
     taggedHash(EVENT_TAG, realm, author, seqBytes, record),
   );
-}
-
-/** Options for {@link decodeRecord}. */
-export interface DecodeRecordOptions {
-  /** Check that the bytes are the canonical encoding (for foreign input). */
-  readonly canonical?: boolean;
 }
 
 /**
@@ -91,14 +86,13 @@ export interface DecodeRecordOptions {
 export function decodeRecord(
   bytes: Uint8Array,
   envelope: { id: EventId; realm: RealmId; author: PublicKey; seq: number },
-  options: DecodeRecordOptions = {},
 ): LedgerEvent {
   if (bytes.byteLength > Limits.maxEventBytes) {
     throw new LedgerError('OVERSIZED', `event ${envelope.id} is ${bytes.byteLength} bytes`);
   }
   let raw: unknown;
   try {
-    raw = options.canonical ? decodeCanonical(bytes) : decodeTrusted(bytes);
+    raw = decodeCanonical(bytes);
   } catch (err) {
     throw new LedgerError('SCHEMA_VIOLATION', `event ${envelope.id}: ${(err as Error).message}`, {
       cause: err,

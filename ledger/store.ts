@@ -42,8 +42,16 @@ export interface StoreCounts {
  * call or none) and in order. Reads stream; nothing loads the whole log.
  */
 export interface EventStore {
-  /** Appends validated blocks atomically; blocks already held are skipped. Resolves when durable. */
-  append(blocks: readonly SignedBlock[]): Promise<void>;
+  /**
+   * Appends validated blocks atomically; blocks already held are skipped.
+   * Resolves when durable. `decoded[i]`, when given, holds the events of
+   * `blocks[i]` as the validator decoded them, so the store need not decode
+   * them again for its indexes.
+   */
+  append(
+    blocks: readonly SignedBlock[],
+    decoded?: readonly (readonly LedgerEvent[] | undefined)[],
+  ): Promise<void>;
   hasBlock(id: BlockId): Promise<boolean>;
   getBlock(id: BlockId): Promise<SignedBlock | undefined>;
   /** The block at `seq` in `author`'s chain of `realm`. */

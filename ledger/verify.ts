@@ -58,7 +58,7 @@ export async function* verifyStore(
         problem(block.id, 'WRONG_PREV', `block ${block.id} does not follow ${head.id}`);
       }
       heads.set(key, { realm: h.realm, author: h.author as PublicKey, seq: h.seq, id: block.id, nextEvent: h.first + h.count });
-      const decoded = blockEvents(block, { canonical: true });
+      const decoded = blockEvents(block);
       const first = decoded[0];
       if (first !== undefined && isKind(first, 'genesis') && realmIdOf(first.body) === h.realm) realms.add(h.realm);
       if (!realms.has(h.realm)) problem(block.id, 'UNKNOWN_REALM', `realm ${h.realm} has no genesis before this block`);

@@ -97,6 +97,12 @@ export class LedgerWriter implements EventSink {
     }
   }
 
+  /** Waits until every sealed block is stored (backpressure for fast producers). */
+  async settle(): Promise<void> {
+    await this.#appending;
+    if (this.#failure !== undefined) throw this.#failure;
+  }
+
   /** Seals the partial block and waits until every emitted event is stored. */
   async flush(): Promise<void> {
     this.#seal();

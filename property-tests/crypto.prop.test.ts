@@ -1,6 +1,17 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { bytesEqual, decodeCanonical, encodeCanonical, nobleBackend, nodeBackend } from '../crypto/index.js';
+import { createHash } from 'node:crypto';
+import {
+  bytesEqual,
+  decodeCanonical,
+  decodeWithCborg,
+  encodeCanonical,
+  encodeWithCborg,
+  nobleBackend,
+  nodeBackend,
+  sha256,
+  sha256Pair,
+} from '../crypto/index.js';
 import { fcParams } from './fc.js';
 
 /** Values in the canonical data model; -0 is left out (it encodes as 0 by design). */
@@ -36,6 +47,66 @@ describe('canonical encoding laws', () => {
         expect(bytesEqual(encodeCanonical(d), encodeCanonical(reversed))).toBe(true);
         expect(bytesEqual(encodeCanonical(decodeCanonical(encodeCanonical(d))), encodeCanonical(d))).toBe(true);
       }),
+      fcParams(),
+    );
+  });
+});
+
+describe('the fast codec against cborg, the oracle', () => {
+  it('encodes every value to exactly cborg\'s RFC 8949 bytes', () => {
+    fc.assert(
+      fc.property(canonicalValue, (v) => {
+        expect(bytesEqual(encodeCanonical(v), encodeWithCborg(v))).toBe(true);
+      }),
+      fcParams({ numRuns: 500 }),
+    );
+  });
+
+  it('accepts a byte string exactly when cborg decodes it and re-encodes it to the same bytes', () => {
+    const damaged = fc
+      .tuple(canonicalValue, fc.nat(), fc.integer({ min: 0, max: 255 }))
+      .map(([v, at, byte]) => {
+        const bytes = new Uint8Array(encodeWithCborg(v));
+        bytes[at % bytes.length] = byte;
+        return bytes;
+      });
+    fc.assert(
+      fc.property(fc.oneof(damaged, fc.uint8Array({ maxLength: 20 })), (bytes) => {
+        let oracle: boolean;
+        try {
+          oracle = bytesEqual(encodeWithCborg(decodeWithCborg(bytes)), bytes);
+        } catch {
+          oracle = false;
+        }
+        let ours: boolean;
+        try {
+          decodeCanonical(bytes);
+          ours = true;
+        } catch (err) {
+          expect(err).toMatchObject({ code: 'NON_CANONICAL' });
+          ours = false;
+        }
+        expect(ours).toBe(oracle);
+        if (ours) expect(decodeCanonical(bytes)).toEqual(decodeWithCborg(bytes));
+      }),
+      fcParams({ numRuns: 2000 }),
+    );
+  });
+});
+
+describe('sha256 backends agree', () => {
+  it('as-sha256 equals node:crypto, for single inputs and Merkle pairs', () => {
+    fc.assert(
+      fc.property(
+        fc.uint8Array({ maxLength: 600 }),
+        fc.uint8Array({ minLength: 32, maxLength: 32 }),
+        fc.uint8Array({ minLength: 32, maxLength: 32 }),
+        (data, a, b) => {
+          const ref = (x: Uint8Array) => new Uint8Array(createHash('sha256').update(x).digest());
+          expect(bytesEqual(sha256(data), ref(data))).toBe(true);
+          expect(bytesEqual(sha256Pair(a, b), ref(new Uint8Array([...a, ...b])))).toBe(true);
+        },
+      ),
       fcParams(),
     );
   });
