@@ -124,7 +124,8 @@ function fail(message: string): never {
   throw new LedgerError('SCHEMA_VIOLATION', message);
 }
 
-function decodeHeader(bytes: Uint8Array): BlockHeader {
+/** Decodes and checks a block header's fields (not its signature). */
+export function decodeBlockHeader(bytes: Uint8Array): BlockHeader {
   const raw = decodeCanonical(bytes) as Record<string, unknown>;
   const isId = (x: unknown): x is Uint8Array => x instanceof Uint8Array && x.byteLength === 32;
   const isUint = (x: unknown): x is number =>
@@ -183,7 +184,7 @@ export function decodeBlock(bytes: Uint8Array, options: DecodeBlockOptions = {})
   }
   let header: BlockHeader;
   try {
-    header = decodeHeader(headerBytes);
+    header = decodeBlockHeader(headerBytes);
   } catch (err) {
     if (err instanceof LedgerError) throw err;
     fail(`block header does not decode: ${(err as Error).message}`);
@@ -264,7 +265,7 @@ export function inclusionProof(block: SignedBlock, index: number): InclusionProo
  * without the rest of the block. Returns the decoded event.
  */
 export function verifyInclusion(proof: InclusionProof): LedgerEvent {
-  const header = decodeHeader(proof.headerBytes);
+  const header = decodeBlockHeader(proof.headerBytes);
   const ok = verifyTagged(
     SigningDomains.block,
     idToBytes(header.author),

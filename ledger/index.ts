@@ -1,6 +1,7 @@
 export {
   blockEvents,
   decodeBlock,
+  decodeBlockHeader,
   inclusionProof,
   sealBlock,
   verifyBlock,
@@ -20,6 +21,8 @@ export type {
   UnknownEvent,
 } from './event.js';
 export type { EvaluationBody } from './kinds/evaluation.js';
+export type { EvidenceBody, SignedHeader } from './kinds/evidence.js';
+export { checkEvidence, evidenceOf } from './evidence.js';
 export type { GenesisBody } from './kinds/genesis.js';
 export { defineKind } from './kinds/kind.js';
 export type { KindCodec } from './kinds/kind.js';
@@ -42,3 +45,6 @@ export { exportLog, importLog, importLogStream, LOG_MAGIC, readFrames, writeLog 
 export type { DamagedFrame, ImportOptions, ImportReport } from './log-file.js';
 export { verifyStore } from './verify.js';
 export type { VerifyProblem, VerifyProgress } from './verify.js';
+export { MemoryStore } from './memory-store.js';
+export { LevelStore } from './level-store.js';
+export type { LevelStoreOptions } from './level-store.js';

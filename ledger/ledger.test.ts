@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { encodeCanonical, idToBytes } from '../crypto/index.js';
 import type { EventId } from '../crypto/index.js';
 import { blockEvents, decodeBlock, inclusionProof, sealBlock, verifyInclusion } from './block.js';
+import { checkEvidence, evidenceOf } from './evidence.js';
 import { createRealm } from './realm.js';
 import { Ledger } from './ledger.js';
 import { MemoryStore } from './memory-store.js';
@@ -90,6 +91,20 @@ describe('Ledger.ingest', () => {
     expect(report.rejected[0]?.code).toBe('CHAIN_FORK');
     expect(report.forks[0]?.held.id).toBe(a.id);
     expect(report.forks[0]?.conflicting.id).toBe(b.id);
+
+    // The fork becomes an evidence event anyone can check with the author's key alone.
+    const evidence = evidenceOf(report.forks[0]!);
+    expect(checkEvidence(evidence)).toBe(true);
+    expect(checkEvidence({ ...evidence, second: evidence.first })).toBe(false);
+    const forged = { ...evidence, second: { ...evidence.second, signature: new Uint8Array(64) } };
+    expect(checkEvidence(forged)).toBe(false);
+    const witness = testIdentity('witness');
+    const w = await ledger.writer(witness, realm);
+    const id = w.emit({ kind: 'evidence', deps: [], body: evidence });
+    await w.flush();
+    const stored = await ledger.store.getEvent(id);
+    expect(stored?.kind).toBe('evidence');
+    expect(stored?.known && stored.kind === 'evidence' && checkEvidence(stored.body)).toBe(true);
   });
 
   it('refuses a block that names the wrong previous block', async () => {

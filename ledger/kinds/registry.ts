@@ -1,5 +1,6 @@
 import type { KindCodec } from './kind.js';
 import { evaluationKind } from './evaluation.js';
+import { evidenceKind } from './evidence.js';
 import { genesisKind } from './genesis.js';
 import { membershipKind } from './membership.js';
 import { mutationKind } from './mutation.js';
@@ -16,6 +17,7 @@ export const kinds = {
   mutation: mutationKind,
   evaluation: evaluationKind,
   selection: selectionKind,
+  evidence: evidenceKind,
 } as const;
 
 type Kinds = typeof kinds;
