@@ -131,10 +131,13 @@ function encodeString(s: string): void {
   pos += bytes.length;
 }
 
-/** Sorted key order per object shape (RFC 8949: bytewise order of encoded keys). */
-const keyOrders = new Map<string, string[]>();
+function isAscii(s: string): boolean {
+  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) > 0x7f) return false;
+  return true;
+}
 
 function compareEncodedKeys(a: string, b: string): number {
+  if (isAscii(a) && isAscii(b)) return a.length - b.length || (a < b ? -1 : a > b ? 1 : 0);
   const ea = textEncoder.encode(a);
   const eb = textEncoder.encode(b);
   // The encoded key is head(len) ‖ utf8; heads grow with length, so a shorter
@@ -144,20 +147,25 @@ function compareEncodedKeys(a: string, b: string): number {
   return 0;
 }
 
+/** True when ASCII keys `a` then `b` are in canonical order (false for anything else). */
+function asciiOrdered(a: string, b: string): boolean {
+  if (a.length !== b.length) {
+    if (a.length > b.length) return false;
+  } else if (a >= b) return false; // same length: code-unit order equals byte order for ASCII
+  return isAscii(a) && isAscii(b);
+}
+
+/**
+ * Keys in canonical order (RFC 8949: bytewise order of the encoded keys).
+ * Objects built in that order (as the event kinds do) are checked in one
+ * pass and not sorted.
+ */
 function sortedKeys(obj: object): string[] {
   const keys = Object.keys(obj);
-  const shape = keys.join('\u0000');
-  let order = keyOrders.get(shape);
-  // Keys may themselves hold the separator: trust a cached order only if it
-  // names exactly this object's keys.
-  if (order !== undefined && (order.length !== keys.length || !order.every((k) => Object.hasOwn(obj, k)))) {
-    order = [...keys].sort(compareEncodedKeys);
-  } else if (order === undefined) {
-    order = [...keys].sort(compareEncodedKeys);
-    if (keyOrders.size > 10_000) keyOrders.clear();
-    keyOrders.set(shape, order);
+  for (let i = 1; i < keys.length; i++) {
+    if (!asciiOrdered(keys[i - 1]!, keys[i]!)) return keys.sort(compareEncodedKeys);
   }
-  return order;
+  return keys;
 }
 
 function encodeValue(v: unknown, depth: number): void {

@@ -88,6 +88,8 @@ export function sealBlock(
   head: ChainHead | undefined,
   records: readonly Uint8Array[],
   eventIds?: readonly EventId[],
+  /** The ids as raw bytes, when the caller has them (spares decoding hex). */
+  eventIdBytes?: readonly Uint8Array[],
 ): SignedBlock {
   if (records.length === 0 || records.length > Limits.maxBlockEvents) {
     throw new LedgerError('OVERSIZED', `a block holds 1 to ${Limits.maxBlockEvents} events`);
@@ -102,7 +104,8 @@ export function sealBlock(
     count: records.length,
   };
   const ids = eventIds ?? eventIdsOf({ ...partial, root: new Uint8Array(32) }, records);
-  const header: BlockHeader = { ...partial, root: merkleRoot(ids.map((id) => idToBytes(id))) };
+  const leaves = eventIdBytes ?? ids.map((id) => idToBytes(id));
+  const header: BlockHeader = { ...partial, root: merkleRoot(leaves) };
   const headerBytes = encodeHeader(header);
   const signature = identity.sign(SigningDomains.block, headerBytes);
   const bytes = encodeCanonical([headerBytes, signature, records]);

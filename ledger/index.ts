@@ -37,7 +37,7 @@ export { Ledger } from './ledger.js';
 export type { ForkEvidence, IngestOptions, IngestReport, Rejection } from './ledger.js';
 export { createRealm, RealmState, realmIdOf } from './realm.js';
 export type { CreateRealmOptions } from './realm.js';
-export { decodeRecord, encodeRecord, eventIdOf } from './record.js';
+export { decodeRecord, encodeRecord, eventIdBytes, eventIdOf } from './record.js';
 export type { BlockRange, EventQuery, EventStore, StoreCounts, StoredEvent } from './store.js';
 export { LedgerWriter } from './writer.js';
 export type { WriterOptions } from './writer.js';

@@ -54,6 +54,11 @@ export interface IngestOptions {
    * checks (chain, realm, membership, schema and deps are still checked).
    */
   readonly trusted?: boolean;
+  /**
+   * With `trusted`: the events of some blocks, as their writer built them
+   * from typed drafts, so they are not decoded and validated again.
+   */
+  readonly decoded?: ReadonlyMap<BlockId, LedgerEvent[]>;
 }
 
 type Candidate = { block: SignedBlock; events?: LedgerEvent[] };
@@ -168,7 +173,8 @@ export class Ledger {
         reject(block, new LedgerError('WRONG_REALM', `block ${block.id} belongs to realm ${block.header.realm}`));
         continue;
       }
-      pending.push({ block });
+      const events = options.trusted ? options.decoded?.get(block.id) : undefined;
+      pending.push(events ? { block, events } : { block });
     }
     pending.sort(
       (a, b) =>

@@ -36,11 +36,12 @@ export function encodeRecord(draft: EventDraft): Uint8Array {
   if (codec === undefined) {
     throw new LedgerError('SCHEMA_VIOLATION', `unknown event kind "${draft.kind}"`);
   }
+  // Keys in canonical order, so the encoder need not sort them.
   const wire: WireRecord = {
     v: codec.version,
-    kind: draft.kind,
-    deps: draft.deps.map((d) => idToBytes(d)),
     body: codec.encode(draft.body),
+    deps: draft.deps.map((d) => idToBytes(d)),
+    kind: draft.kind,
   };
   let bytes: Uint8Array;
   try {
@@ -64,18 +65,16 @@ const seqBuffer = new DataView(new ArrayBuffer(8));
 const seqBytes = new Uint8Array(seqBuffer.buffer);
 const TWO_32 = 0x1_0000_0000;
 
-/** The id of the record at `seq` in `author`'s chain of `realm`. */
-export function eventIdOf(
-  realm: Uint8Array,
-  author: Uint8Array,
-  seq: number,
-  record: Uint8Array,
-): EventId {
+/** The raw 32-byte id of the record at `seq` in `author`'s chain of `realm`. */
+export function eventIdBytes(realm: Uint8Array, author: Uint8Array, seq: number, record: Uint8Array): Uint8Array {
   seqBuffer.setUint32(0, Math.floor(seq / TWO_32));
   seqBuffer.setUint32(4, seq >>> 0);
-  return idFromBytes<EventId>(
-    taggedHash(EVENT_TAG, realm, author, seqBytes, record),
-  );
+  return taggedHash(EVENT_TAG, realm, author, seqBytes, record);
+}
+
+/** The id of the record at `seq` in `author`'s chain of `realm`. */
+export function eventIdOf(realm: Uint8Array, author: Uint8Array, seq: number, record: Uint8Array): EventId {
+  return idFromBytes<EventId>(eventIdBytes(realm, author, seq, record));
 }
 
 /**

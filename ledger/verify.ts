@@ -1,10 +1,10 @@
 import type { BlockId, EventId, PublicKey, RealmId } from '../crypto/index.js';
-import { blockEvents, verifyBlock } from './block.js';
-import type { ChainHead } from './block.js';
-import { isKind } from './event.js';
-import { LedgerError } from './errors.js';
+import type { BlockCheck } from './block-check.js';
+import { inlineChecker, workerChecker } from './block-checker.js';
+import type { BlockChecker } from './block-checker.js';
 import type { LedgerErrorCode } from './errors.js';
-import { realmIdOf } from './realm.js';
+import { isKind } from './event.js';
+import { RealmState, realmIdOf } from './realm.js';
 import type { EventStore } from './store.js';
 
 /** One thing wrong with a stored block. */
@@ -22,58 +22,124 @@ export interface VerifyProgress {
   readonly problems: readonly VerifyProblem[];
 }
 
+/** Options of {@link verifyStore}. */
+export interface VerifyOptions {
+  readonly signal?: AbortSignal;
+  /** Yield progress every this many blocks (default 100). */
+  readonly every?: number;
+  /** Worker threads for the per-block checks (default: one per core; 0 or 1: this thread). */
+  readonly workers?: number;
+}
+
+const BATCH = 8;
+
 /**
  * Re-checks everything a store holds, in log order, as if it came from a
- * stranger: each block's signature and Merkle root, every author chain
- * (no gap, no fork, right previous block), every event's schema and
- * canonical form, that each dependency appeared earlier in the log, and that
- * every realm starts with a genesis that defines it.
+ * stranger: each block's signature and Merkle root and every event's
+ * canonical form and schema (in parallel, on worker threads), then in order
+ * every author chain (no gap, no fork, right previous block), that every
+ * realm starts with a genesis that defines it, that closed realms hold only
+ * members' blocks, and that each dependency appeared earlier in the log.
  */
-export async function* verifyStore(
-  store: EventStore,
-  options: { signal?: AbortSignal; every?: number } = {},
-): AsyncGenerator<VerifyProgress> {
+export async function* verifyStore(store: EventStore, options: VerifyOptions = {}): AsyncGenerator<VerifyProgress> {
   const every = options.every ?? 100;
-  const heads = new Map<string, ChainHead>();
-  const seen = new Set<EventId>();
-  const realms = new Set<RealmId>();
-  const problems: VerifyProblem[] = [];
+  const workers = options.workers ?? undefined;
+  const checker: BlockChecker = workers !== undefined && workers <= 1 ? inlineChecker() : workerChecker(workers);
+  const ordered = new OrderedChecks();
   let blocks = 0;
-  let events = 0;
-  const problem = (block: BlockId, code: LedgerErrorCode, message: string) =>
-    problems.push({ block, code, message });
-
-  for await (const block of store.blocks()) {
-    options.signal?.throwIfAborted();
-    blocks++;
-    const h = block.header;
-    try {
-      verifyBlock(block);
-      const key = `${h.realm}:${h.author}`;
-      const head = heads.get(key);
-      const expected = head === undefined ? 0 : head.seq + 1;
-      if (h.seq !== expected) {
-        problem(block.id, h.seq < expected ? 'CHAIN_FORK' : 'CHAIN_GAP', `block ${h.seq} of ${h.author}, expected ${expected}`);
-      } else if (head !== undefined && (h.prev !== head.id || h.first !== head.nextEvent)) {
-        problem(block.id, 'WRONG_PREV', `block ${block.id} does not follow ${head.id}`);
-      }
-      heads.set(key, { realm: h.realm, author: h.author as PublicKey, seq: h.seq, id: block.id, nextEvent: h.first + h.count });
-      const decoded = blockEvents(block);
-      const first = decoded[0];
-      if (first !== undefined && isKind(first, 'genesis') && realmIdOf(first.body) === h.realm) realms.add(h.realm);
-      if (!realms.has(h.realm)) problem(block.id, 'UNKNOWN_REALM', `realm ${h.realm} has no genesis before this block`);
-      for (const e of decoded) {
-        for (const dep of e.deps) {
-          if (!seen.has(dep)) problem(block.id, 'UNKNOWN_DEPENDENCY', `event ${e.id} depends on ${dep}, not held before it`);
+  let sinceYield = 0;
+  try {
+    // Keep a few batches in flight so every worker stays busy while this
+    // thread reads the store and runs the ordered checks.
+    const inFlight: { ids: BlockId[]; checks: Promise<BlockCheck[]> }[] = [];
+    let batch: Uint8Array[] = [];
+    let ids: BlockId[] = [];
+    const depth = 4 * Math.max(1, workers ?? 2);
+    const drain = async function* (until: number) {
+      while (inFlight.length > until) {
+        const done = inFlight.shift()!;
+        for (const [i, c] of (await done.checks).entries()) {
+          ordered.apply(done.ids[i]!, c);
+          blocks++;
+          if (++sinceYield >= every) {
+            sinceYield = 0;
+            yield ordered.progress('progress', blocks);
+          }
         }
-        seen.add(e.id);
       }
-      events += decoded.length;
-    } catch (err) {
-      if (!(err instanceof LedgerError)) throw err;
-      problem(block.id, err.code, err.message);
+    };
+    for await (const block of store.blocks()) {
+      options.signal?.throwIfAborted();
+      batch.push(block.bytes);
+      ids.push(block.id);
+      if (batch.length >= BATCH) {
+        inFlight.push({ ids, checks: checker.check(batch) });
+        batch = [];
+        ids = [];
+        yield* drain(depth);
+      }
     }
-    if (blocks % every === 0) yield { type: 'progress', blocks, events, problems };
+    if (batch.length > 0) inFlight.push({ ids, checks: checker.check(batch) });
+    yield* drain(0);
+  } finally {
+    await checker.close();
   }
-  yield { type: 'done', blocks, events, problems };
+  yield ordered.progress('done', blocks);
+}
+
+/** The checks that need log order: chains, realms, membership, dependencies. */
+class OrderedChecks {
+  readonly #heads = new Map<string, { seq: number; id: BlockId; nextEvent: number }>();
+  readonly #seen = new Set<EventId>();
+  readonly #realms = new Map<RealmId, RealmState>();
+  readonly #problems: VerifyProblem[] = [];
+  #events = 0;
+
+  progress(type: 'progress' | 'done', blocks: number): VerifyProgress {
+    return { type, blocks, events: this.#events, problems: this.#problems };
+  }
+
+  #problem(block: BlockId, code: LedgerErrorCode, message: string): void {
+    this.#problems.push({ block, code, message });
+  }
+
+  /** Applies the check of the block stored as `id`. */
+  apply(id: BlockId, c: BlockCheck): void {
+    if (!c.ok) {
+      this.#problem(id, c.code, c.message);
+      return;
+    }
+    if (c.id !== id) this.#problem(id, 'BAD_ROOT', `block stored as ${id} hashes to ${c.id}`);
+    const key = `${c.realm}:${c.author}`;
+    const head = this.#heads.get(key);
+    const expected = head === undefined ? 0 : head.seq + 1;
+    if (c.seq !== expected) {
+      this.#problem(c.id, c.seq < expected ? 'CHAIN_FORK' : 'CHAIN_GAP', `block ${c.seq} of ${c.author}, expected ${expected}`);
+    } else if (head !== undefined && (c.prev !== head.id || c.first !== head.nextEvent)) {
+      this.#problem(c.id, 'WRONG_PREV', `block ${c.id} does not follow ${head.id}`);
+    }
+    this.#heads.set(key, { seq: c.seq, id: c.id, nextEvent: c.first + c.count });
+
+    const first = c.realmEvents[0];
+    if (first !== undefined && isKind(first, 'genesis') && first.seq === 0 && realmIdOf(first.body) === c.realm) {
+      if (!this.#realms.has(c.realm)) this.#realms.set(c.realm, new RealmState(first));
+    }
+    const realm = this.#realms.get(c.realm);
+    if (realm === undefined) {
+      this.#problem(c.id, 'UNKNOWN_REALM', `realm ${c.realm} has no genesis before this block`);
+    } else if (!realm.mayWrite(c.author as PublicKey)) {
+      this.#problem(c.id, 'NOT_A_MEMBER', `${c.author} is not a member of closed realm "${realm.name}"`);
+    }
+    for (const e of c.realmEvents) realm?.apply(e);
+
+    for (let i = 0; i < c.eventIds.length; i++) {
+      for (const dep of c.deps[i]!) {
+        if (!this.#seen.has(dep)) {
+          this.#problem(c.id, 'UNKNOWN_DEPENDENCY', `event ${c.eventIds[i]} depends on ${dep}, not held before it`);
+        }
+      }
+      this.#seen.add(c.eventIds[i]!);
+    }
+    this.#events += c.count;
+  }
 }

@@ -1,11 +1,12 @@
 import type { EventId, Identity, RealmId } from '../crypto/index.js';
-import { idToBytes } from '../crypto/index.js';
+import { idFromBytes, idToBytes } from '../crypto/index.js';
 import { sealBlock } from './block.js';
 import type { ChainHead, SignedBlock } from './block.js';
-import type { EventDraft, EventSink } from './event.js';
+import type { EventDraft, EventSink, LedgerEvent } from './event.js';
 import { LedgerError } from './errors.js';
 import type { Ledger } from './ledger.js';
-import { eventIdOf, encodeRecord } from './record.js';
+import { encodeRecord, eventIdBytes } from './record.js';
+import { codecOf } from './kinds/registry.js';
 
 /** Options of a {@link LedgerWriter}. */
 export interface WriterOptions {
@@ -31,6 +32,8 @@ export class LedgerWriter implements EventSink {
   #nextEvent: number;
   #records: Uint8Array[] = [];
   #ids: EventId[] = [];
+  #idBytes: Uint8Array[] = [];
+  #events: LedgerEvent[] = [];
   #appending: Promise<void> = Promise.resolve();
   #failure: unknown;
   #emitted = 0;
@@ -60,18 +63,34 @@ export class LedgerWriter implements EventSink {
   emit(draft: EventDraft): EventId {
     if (this.#failure !== undefined) throw this.#failure;
     const record = encodeRecord(draft);
-    const id = eventIdOf(this.#realmBytes, this.#identity.publicKeyBytes, this.#nextEvent, record);
+    const raw = eventIdBytes(this.#realmBytes, this.#identity.publicKeyBytes, this.#nextEvent, record);
+    const id = idFromBytes<EventId>(raw);
+    // The event as the store will index it, built from the typed draft: our
+    // own events are not decoded again (strangers' always are).
+    this.#events.push({
+      id,
+      realm: this.realm,
+      author: this.#identity.publicKey,
+      seq: this.#nextEvent,
+      v: codecOf(draft.kind)!.version,
+      kind: draft.kind,
+      deps: draft.deps,
+      body: draft.body,
+      known: true,
+    } as LedgerEvent);
     this.#nextEvent++;
     this.#emitted++;
     this.#records.push(record);
     this.#ids.push(id);
+    this.#idBytes.push(raw);
     if (this.#records.length >= this.#blockSize) this.#seal();
     return id;
   }
 
   #seal(): void {
     if (this.#records.length === 0) return;
-    const block = sealBlock(this.#identity, this.realm, this.#head, this.#records, this.#ids);
+    const block = sealBlock(this.#identity, this.realm, this.#head, this.#records, this.#ids, this.#idBytes);
+    const events = this.#events;
     this.#head = {
       realm: this.realm,
       author: this.#identity.publicKey,
@@ -81,16 +100,18 @@ export class LedgerWriter implements EventSink {
     };
     this.#records = [];
     this.#ids = [];
+    this.#idBytes = [];
+    this.#events = [];
     this.#appending = this.#appending
-      .then(() => this.#append(block))
+      .then(() => this.#append(block, events))
       .catch((err: unknown) => {
         this.#failure ??= err;
       });
   }
 
-  async #append(block: SignedBlock): Promise<void> {
+  async #append(block: SignedBlock, events: LedgerEvent[]): Promise<void> {
     if (this.#failure !== undefined) return;
-    const report = await this.#ledger.ingest([block], { trusted: true });
+    const report = await this.#ledger.ingest([block], { trusted: true, decoded: new Map([[block.id, events]]) });
     const rejection = report.rejected[0];
     if (rejection !== undefined) {
       this.#failure = new LedgerError(rejection.code, `own block refused: ${rejection.message}`);

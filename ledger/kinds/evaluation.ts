@@ -1,7 +1,7 @@
 import * as v from 'valibot';
 import type { EventId, GenotypeId } from '../../crypto/index.js';
 import { defineKind } from './kind.js';
-import { taskRefSchema } from './run.js';
+import { taskRefSchema, taskWire } from './run.js';
 import type { TaskRef } from './run.js';
 import { finite, idBytes, uint, uint32, wireId } from './wire.js';
 
@@ -33,6 +33,16 @@ export const evaluationKind = defineKind({
     solved: v.boolean(),
     evaluations: v.pipe(uint, v.minValue(1)),
   }) as unknown as v.GenericSchema<unknown, EvaluationBody>,
-  encode: (b: EvaluationBody) => ({ ...b, run: idBytes(b.run), genotype: idBytes(b.genotype) }),
+  // Keys in canonical order (shorter first, then bytewise): the encoder then need not sort.
+  encode: (b: EvaluationBody) => ({
+    run: idBytes(b.run),
+    cost: b.cost,
+    seed: b.seed,
+    task: taskWire(b.task),
+    solved: b.solved,
+    fitness: b.fitness,
+    genotype: idBytes(b.genotype),
+    evaluations: b.evaluations,
+  }),
   genotypes: (b) => [b.genotype],
 });

@@ -31,5 +31,10 @@ export const evidenceKind = defineKind({
   kind: 'evidence',
   version: 1,
   schema: v.object({ offender: wireId<PublicKey>(), seq: uint, first: signedHeader, second: signedHeader }),
-  encode: (b: EvidenceBody) => ({ ...b, offender: idBytes(b.offender) }),
+  encode: (b: EvidenceBody) => ({
+    seq: b.seq,
+    first: { header: b.first.header, signature: b.first.signature },
+    second: { header: b.second.header, signature: b.second.signature },
+    offender: idBytes(b.offender),
+  }),
 });

@@ -19,5 +19,5 @@ export const membershipKind = defineKind({
     member: wireId<PublicKey>(),
     role: v.picklist(['member', 'admin']),
   }),
-  encode: (b: MembershipBody) => ({ ...b, member: idBytes(b.member) }),
+  encode: (b: MembershipBody) => ({ role: b.role, action: b.action, member: idBytes(b.member) }),
 });

@@ -40,15 +40,9 @@ export const mutationKind = defineKind({
     ops: v.array(op),
   }) as unknown as v.GenericSchema<unknown, MutationBody>,
   encode: (b: MutationBody) => {
-    const wire: Record<string, unknown> = {
-      generation: b.generation,
-      parent: idBytes(b.parent),
-      child: idBytes(b.child),
-      seed: b.seed,
-      ops: b.ops,
-    };
-    if (b.mate !== undefined) wire.mate = idBytes(b.mate);
-    return wire;
+    // Keys in canonical order (shorter first, then bytewise): the encoder then need not sort.
+    const tail = { seed: b.seed, child: idBytes(b.child), parent: idBytes(b.parent), generation: b.generation };
+    return b.mate === undefined ? { ops: b.ops, ...tail } : { ops: b.ops, mate: idBytes(b.mate), ...tail };
   },
   genotypes: (b) => (b.mate === undefined ? [b.parent, b.child] : [b.parent, b.mate, b.child]),
 });

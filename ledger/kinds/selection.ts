@@ -31,10 +31,12 @@ export const selectionKind = defineKind({
     best: finite,
   }),
   encode: (b: SelectionBody) => ({
-    ...b,
     run: idBytes(b.run),
+    best: b.best,
+    method: b.method,
     previous: maybeIdBytes(b.previous),
     survivors: b.survivors.map(idBytes),
+    generation: b.generation,
   }),
   genotypes: (b) => [...b.survivors],
 });

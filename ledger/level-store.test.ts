@@ -1,0 +1,66 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { LevelStore } from './level-store.js';
+import { describeDecodedAppend, describeEventStoreConformance } from './store-conformance.js';
+import type { EventStore } from './store.js';
+
+const dirs: string[] = [];
+const tempDir = async () => {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'evoledger-level-store-'));
+  dirs.push(dir);
+  return dir;
+};
+
+afterAll(async () => {
+  await Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true })));
+});
+
+async function reopen(store: EventStore): Promise<EventStore> {
+  const { dir } = store as LevelStore;
+  await store.close();
+  return LevelStore.open(dir);
+}
+
+describeEventStoreConformance('LevelStore', async () => LevelStore.open(await tempDir()), reopen);
+describeEventStoreConformance(
+  'LevelStore (sync: false)',
+  async () => LevelStore.open(await tempDir(), { sync: false }),
+  reopen,
+);
+describeDecodedAppend('LevelStore', async () => LevelStore.open(await tempDir()));
+
+describe('LevelStore', () => {
+  it('refuses a directory another holder has open, saying which and what to do', async () => {
+    const dir = await tempDir();
+    const first = await LevelStore.open(dir);
+    try {
+      const err = await LevelStore.open(dir).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(err).toMatchObject({ name: 'LedgerError', code: 'STORE_UNAVAILABLE' });
+      expect((err as Error).message).toContain(dir);
+    } finally {
+      await first.close();
+    }
+    const again = await LevelStore.open(dir);
+    await again.close();
+  });
+
+  it('refuses a LevelDB directory that is not an evoledger store', async () => {
+    const dir = await tempDir();
+    const { Level } = await import('level');
+    const foreign = new Level(dir);
+    await foreign.put('hello', 'world');
+    await foreign.close();
+    await expect(LevelStore.open(dir)).rejects.toMatchObject({ code: 'STORE_UNAVAILABLE' });
+  });
+
+  it('rejects operations after close', async () => {
+    const store = await LevelStore.open(await tempDir());
+    await store.close();
+    await expect(store.counts()).rejects.toMatchObject({ code: 'STORE_UNAVAILABLE' });
+  });
+});

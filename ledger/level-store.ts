@@ -1,0 +1,454 @@
+import { Level } from 'level';
+import { isIdHex } from '../crypto/index.js';
+import type { BlockId, EventId, PublicKey, RealmId } from '../crypto/index.js';
+import type { ChainHead, SignedBlock } from './block.js';
+import { LedgerError } from './errors.js';
+import type { LedgerEvent } from './event.js';
+import { eventsOfBlock, genotypesOf } from './event-index.js';
+import { frameBlock } from './level-block-frame.js';
+import { LevelBlockReader, sizeName } from './level-block-reader.js';
+import {
+  decodeHead,
+  encodeHead,
+  key,
+  kindFitsIndex,
+  kindPrefix,
+  LAYOUT_VERSION,
+  namedKey,
+  prefixEnd,
+  readU64,
+  Table,
+  writeU64,
+} from './level-layout.js';
+import type { BlockRange, EventQuery, EventStore, StoreCounts, StoredEvent } from './store.js';
+
+/** Options of {@link LevelStore.open}. */
+export interface LevelStoreOptions {
+  /**
+   * fsync each append before acknowledging it (default true): an acknowledged
+   * block survives SIGKILL and power loss. With false it survives SIGKILL
+   * (the write-ahead log is in the OS cache) but not a power loss.
+   */
+  readonly sync?: boolean;
+}
+
+type Db = Level<Uint8Array, Uint8Array>;
+
+const EMPTY = new Uint8Array(0);
+const POINT_READ_CACHE = 16;
+const STATE_KEY = Buffer.from([Table.state]);
+const VERSION_KEY = Buffer.from([Table.version]);
+
+function addIndex(map: Map<string, number[]>, name: string, index: number): void {
+  const list = map.get(name);
+  if (list === undefined) map.set(name, [index]);
+  else if (list[list.length - 1] !== index) list.push(index);
+}
+
+function u16List(values: readonly number[]): Buffer {
+  const out = Buffer.allocUnsafe(values.length * 2);
+  for (let i = 0; i < values.length; i++) out.writeUInt16BE(values[i]!, i * 2);
+  return out;
+}
+
+/** Turns a failed open into `STORE_UNAVAILABLE` with a message that says what to do. */
+function unavailable(dir: string, err: unknown): LedgerError {
+  const e = err as { code?: string; cause?: { code?: string; message?: string }; message?: string };
+  if (e.code === 'LEVEL_LOCKED' || e.cause?.code === 'LEVEL_LOCKED') {
+    return new LedgerError(
+      'STORE_UNAVAILABLE',
+      `the store at ${dir} is in use by another process (its LevelDB lock is held); ` +
+        `stop the other evoledger process that has it open, or use another store directory`,
+      { cause: err },
+    );
+  }
+  const detail = e.cause?.message ?? e.message ?? String(err);
+  return new LedgerError(
+    'STORE_UNAVAILABLE',
+    `could not open the store at ${dir}: ${detail}. Check that the path is a directory you can ` +
+      `write; if the store is damaged, restore it from an exported log ("evoledger import")`,
+    { cause: err },
+  );
+}
+
+/**
+ * The durable {@link EventStore}: LevelDB (classic-level through `level`),
+ * laid out as in `level-layout.ts`. Each append is one atomic write batch,
+ * fsynced before it resolves unless `sync: false`. Reads stream through
+ * LevelDB iterators; the log is never loaded whole. One process at a time:
+ * LevelDB locks the directory.
+ */
+export class LevelStore implements EventStore {
+  /** The store's directory. */
+  readonly dir: string;
+  readonly #db: Db;
+  readonly #sync: boolean;
+  #nextPosition: number;
+  #eventCount: number;
+  /** Event counts per index key (`K:kind`, `A:author`, `R:realm`): picks the smallest index. */
+  readonly #sizes: Map<string, number>;
+  /** Chain heads already read or written (the store is single-process, so this stays true). */
+  readonly #heads = new Map<string, ChainHead>();
+  /** Appends run one after another: positions and heads depend on the previous one. */
+  #appending: Promise<void> = Promise.resolve();
+  readonly #reader: LevelBlockReader;
+  #closed = false;
+
+  private constructor(
+    dir: string,
+    db: Db,
+    sync: boolean,
+    state: { nextPosition: number; eventCount: number; sizes: Map<string, number> },
+  ) {
+    this.dir = dir;
+    this.#db = db;
+    this.#sync = sync;
+    this.#nextPosition = state.nextPosition;
+    this.#eventCount = state.eventCount;
+    this.#sizes = state.sizes;
+    // Point reads (getEvent, getBlock) often come near each other (a lineage,
+    // a block's neighbours): keep a few recent blocks, at ~300 kB each.
+    this.#reader = new LevelBlockReader(db, POINT_READ_CACHE);
+  }
+
+  /**
+   * Opens (creating if needed) the store in `dir`. Throws `STORE_UNAVAILABLE`
+   * when another process holds it, when it is not an evoledger store, or when
+   * it was written by an incompatible version.
+   */
+  static async open(dir: string, options: LevelStoreOptions = {}): Promise<LevelStore> {
+    const db: Db = new Level<Uint8Array, Uint8Array>(dir, {
+      keyEncoding: 'view',
+      valueEncoding: 'view',
+    });
+    try {
+      await db.open();
+    } catch (err) {
+      throw unavailable(dir, err);
+    }
+    try {
+      const state = await LevelStore.#readState(dir, db);
+      return new LevelStore(dir, db, options.sync ?? true, state);
+    } catch (err) {
+      await db.close();
+      throw err;
+    }
+  }
+
+  static async #readState(dir: string, db: Db) {
+    const version = await db.get(VERSION_KEY);
+    if (version === undefined) {
+      for await (const _ of db.keys({ limit: 1 })) {
+        throw new LedgerError(
+          'STORE_UNAVAILABLE',
+          `${dir} holds a LevelDB database that is not an evoledger store; choose another directory`,
+        );
+      }
+      const state = Buffer.alloc(16);
+      await db.batch(
+        [
+          { type: 'put', key: VERSION_KEY, value: Uint8Array.of(LAYOUT_VERSION) },
+          { type: 'put', key: STATE_KEY, value: state },
+        ],
+        { sync: true },
+      );
+      return { nextPosition: 0, eventCount: 0, sizes: new Map<string, number>() };
+    }
+    if (version[0] !== LAYOUT_VERSION) {
+      throw new LedgerError(
+        'STORE_UNAVAILABLE',
+        `the store at ${dir} has layout version ${version[0]}; this evoledger reads version ` +
+          `${LAYOUT_VERSION}: use the evoledger version that wrote it, or export and re-import`,
+      );
+    }
+    const state = await db.get(STATE_KEY);
+    if (state === undefined || state.byteLength !== 16) {
+      throw new LedgerError(
+        'STORE_UNAVAILABLE',
+        `the store at ${dir} is damaged (no state record)`,
+      );
+    }
+    const sizes = new Map<string, number>();
+    const prefix = Buffer.from([Table.sizes]);
+    for await (const [k, v] of db.iterator({ gte: prefix, lt: prefixEnd(prefix) })) {
+      sizes.set(Buffer.from(k.subarray(1)).toString('utf8'), readU64(v, 0));
+    }
+    return { nextPosition: readU64(state, 0), eventCount: readU64(state, 8), sizes };
+  }
+
+  /**
+   * Appends blocks in one atomic, durable write; blocks already held are
+   * skipped. `decoded[i]`, when given, holds the events of `blocks[i]`
+   * already decoded (by the validator), which spares decoding them again for
+   * the genotype index; otherwise they are decoded here, and a block whose
+   * events do not decode rejects the whole call with `SCHEMA_VIOLATION`.
+   */
+  append(
+    blocks: readonly SignedBlock[],
+    decoded?: readonly (readonly LedgerEvent[] | undefined)[],
+  ): Promise<void> {
+    const run = this.#appending.then(() => this.#appendNow(blocks, decoded));
+    this.#appending = run.catch(() => undefined);
+    return run;
+  }
+
+  async #appendNow(
+    blocks: readonly SignedBlock[],
+    decoded?: readonly (readonly LedgerEvent[] | undefined)[],
+  ): Promise<void> {
+    this.#open();
+    if (blocks.length === 0) return;
+    const held = await this.#db.getMany(blocks.map((b) => key(Table.blockIds, [b.id])));
+    const fresh: { block: SignedBlock; events: readonly LedgerEvent[] }[] = [];
+    const seen = new Set<BlockId>();
+    blocks.forEach((block, i) => {
+      if (held[i] !== undefined || seen.has(block.id)) return;
+      seen.add(block.id);
+      // Decoding may throw: it happens before anything is written.
+      fresh.push({ block, events: eventsOfBlock(block, decoded?.[i]) });
+    });
+    if (fresh.length === 0) return;
+
+    const heads = new Map<string, ChainHead | null>();
+    for (const { block } of fresh) {
+      const { realm, author } = block.header;
+      const ck = realm + author;
+      if (!heads.has(ck)) heads.set(ck, (await this.head(realm, author)) ?? null);
+    }
+
+    const batch = this.#db.batch();
+    const sizes = new Map<string, number>();
+    const grow = (name: string, n: number) => sizes.set(name, (sizes.get(name) ?? 0) + n);
+    let position = this.#nextPosition;
+    let eventCount = this.#eventCount;
+    for (const { block, events } of fresh) {
+      this.#putBlock(batch, block, events, position, grow);
+      const { realm, author, seq, first, count } = block.header;
+      const ck = realm + author;
+      const head = heads.get(ck);
+      if (head === null || head === undefined || seq > head.seq) {
+        heads.set(ck, { realm, author, seq, id: block.id, nextEvent: first + count });
+      }
+      position += 1;
+      eventCount += events.length;
+    }
+    for (const [ck, head] of heads) {
+      if (head !== null && head !== this.#heads.get(ck)) {
+        batch.put(key(Table.heads, [head.realm, head.author]), encodeHead(head));
+      }
+    }
+    const totals = new Map<string, number>();
+    for (const [name, n] of sizes) {
+      const total = (this.#sizes.get(name) ?? 0) + n;
+      totals.set(name, total);
+      const value = Buffer.allocUnsafe(8);
+      writeU64(value, total, 0);
+      batch.put(namedKey(Table.sizes, name), value);
+    }
+    const state = Buffer.allocUnsafe(16);
+    writeU64(state, position, 0);
+    writeU64(state, eventCount, 8);
+    batch.put(STATE_KEY, state);
+    await batch.write({ sync: this.#sync });
+
+    // Durable: now the in-memory view may move on.
+    this.#nextPosition = position;
+    this.#eventCount = eventCount;
+    for (const [name, total] of totals) this.#sizes.set(name, total);
+    for (const [ck, head] of heads) if (head !== null) this.#heads.set(ck, head);
+  }
+
+  /** Puts one block and its index entries into `batch`. */
+  #putBlock(
+    batch: ReturnType<Db['batch']>,
+    block: SignedBlock,
+    events: readonly LedgerEvent[],
+    position: number,
+    grow: (name: string, n: number) => void,
+  ): void {
+    const { realm, author, seq } = block.header;
+    const pos = Buffer.allocUnsafe(8);
+    writeU64(pos, position, 0);
+    batch.put(key(Table.log, [], [position]), frameBlock(block));
+    batch.put(key(Table.blockIds, [block.id]), pos);
+    batch.put(key(Table.chains, [realm, author], [seq]), pos);
+    batch.put(key(Table.realms, [realm], [position]), EMPTY);
+    batch.put(key(Table.authors, [author], [position]), Buffer.from(realm, 'hex'));
+    grow(sizeName('R', realm), events.length);
+    grow(sizeName('A', author), events.length);
+
+    // Per-event entries: keys and values are views into two buffers per
+    // block rather than small allocations each.
+    const n = events.length;
+    const eventKeys = Buffer.allocUnsafe(n * 33);
+    const eventValues = Buffer.allocUnsafe(n * 10);
+    const byKind = new Map<string, number[]>();
+    const byGenotype = new Map<string, number[]>();
+    for (let i = 0; i < n; i++) {
+      const e = events[i]!;
+      const k = i * 33;
+      eventKeys[k] = Table.events;
+      eventKeys.write(block.eventIds[i]!, k + 1, 32, 'hex');
+      const v = i * 10;
+      pos.copy(eventValues, v);
+      eventValues.writeUInt16BE(i, v + 8);
+      batch.put(eventKeys.subarray(k, k + 33), eventValues.subarray(v, v + 10));
+      addIndex(byKind, e.kind, i);
+      for (const genotype of genotypesOf(e)) addIndex(byGenotype, genotype, i);
+    }
+    // Kind and genotype entries are per block: one entry lists the block's
+    // matching event indexes, so a genotype named by a mutation and then by
+    // its evaluation costs one write, not two.
+    for (const [kind, indexes] of byKind) {
+      grow(sizeName('K', kind), indexes.length);
+      // A kind name too long for the index is found by scanning (see events()).
+      if (!kindFitsIndex(kind)) continue;
+      const prefix = kindPrefix(kind);
+      const k = Buffer.allocUnsafe(prefix.length + 8);
+      prefix.copy(k);
+      pos.copy(k, prefix.length);
+      batch.put(k, u16List(indexes));
+    }
+    for (const [genotype, indexes] of byGenotype) {
+      batch.put(key(Table.genotypes, [genotype], [position]), u16List(indexes));
+    }
+  }
+
+  async hasBlock(id: BlockId): Promise<boolean> {
+    this.#open();
+    if (!isIdHex(id)) return false;
+    return (await this.#db.get(key(Table.blockIds, [id]))) !== undefined;
+  }
+
+  async getBlock(id: BlockId): Promise<SignedBlock | undefined> {
+    this.#open();
+    if (!isIdHex(id)) return undefined;
+    const pos = await this.#db.get(key(Table.blockIds, [id]));
+    return pos === undefined ? undefined : this.#reader.block(readU64(pos, 0));
+  }
+
+  async getBlockAt(
+    realm: RealmId,
+    author: PublicKey,
+    seq: number,
+  ): Promise<SignedBlock | undefined> {
+    this.#open();
+    if (!isIdHex(realm) || !isIdHex(author) || !Number.isSafeInteger(seq) || seq < 0) {
+      return undefined;
+    }
+    const pos = await this.#db.get(key(Table.chains, [realm, author], [seq]));
+    return pos === undefined ? undefined : this.#reader.block(readU64(pos, 0));
+  }
+
+  async hasEvent(id: EventId): Promise<boolean> {
+    this.#open();
+    if (!isIdHex(id)) return false;
+    return (await this.#db.get(key(Table.events, [id]))) !== undefined;
+  }
+
+  async getEvent(id: EventId): Promise<StoredEvent | undefined> {
+    this.#open();
+    if (!isIdHex(id)) return undefined;
+    const at = await this.#db.get(key(Table.events, [id]));
+    if (at === undefined) return undefined;
+    return this.#reader.event(readU64(at, 0), (at[8]! << 8) | at[9]!);
+  }
+
+  async head(realm: RealmId, author: PublicKey): Promise<ChainHead | undefined> {
+    this.#open();
+    if (!isIdHex(realm) || !isIdHex(author)) return undefined;
+    const ck = realm + author;
+    const cached = this.#heads.get(ck);
+    if (cached !== undefined) return cached;
+    const k = key(Table.heads, [realm, author]);
+    const value = await this.#db.get(k);
+    if (value === undefined) return undefined;
+    const head = decodeHead(k, value);
+    // An append that landed while this read was in flight has set a newer head: keep it.
+    if (!this.#heads.has(ck)) this.#heads.set(ck, head);
+    return head;
+  }
+
+  async *heads(realm?: RealmId): AsyncIterable<ChainHead> {
+    this.#open();
+    if (realm !== undefined && !isIdHex(realm)) return;
+    const prefix = realm === undefined ? Buffer.from([Table.heads]) : key(Table.heads, [realm]);
+    for await (const [k, v] of this.#db.iterator({ gte: prefix, lt: prefixEnd(prefix) })) {
+      yield decodeHead(k, v);
+    }
+  }
+
+  async *blocks(range: BlockRange = {}): AsyncIterable<SignedBlock> {
+    this.#open();
+    const from = Math.max(0, Math.ceil(range.fromPosition ?? 0));
+    if (range.realm === undefined) {
+      for await (const [, frame] of this.#reader.scan(from)) yield frame.block;
+      return;
+    }
+    if (!isIdHex(range.realm)) return;
+    const prefix = key(Table.realms, [range.realm]);
+    const keys = this.#db.keys({
+      gte: key(Table.realms, [range.realm], [from]),
+      lt: prefixEnd(prefix),
+    });
+    const reader = this.#reader.fork();
+    for await (const k of keys) yield reader.block(readU64(k, 33));
+  }
+
+  async *chain(realm: RealmId, author: PublicKey, fromSeq = 0): AsyncIterable<SignedBlock> {
+    this.#open();
+    if (!isIdHex(realm) || !isIdHex(author)) return;
+    const prefix = key(Table.chains, [realm, author]);
+    const positions = this.#db.values({
+      gte: key(Table.chains, [realm, author], [Math.max(0, Math.ceil(fromSeq))]),
+      lt: prefixEnd(prefix),
+    });
+    const reader = this.#reader.fork();
+    for await (const pos of positions) yield reader.block(readU64(pos, 0));
+  }
+
+  async *events(query: EventQuery = {}): AsyncIterable<StoredEvent> {
+    this.#open();
+    // A malformed id matches nothing (and must not become a key).
+    const { realm, author, genotype } = query;
+    if ([realm, author, genotype].some((id) => id !== undefined && !isIdHex(id))) return;
+    yield* this.#reader.fork().events(query, this.#sizes, this.#eventCount);
+  }
+
+  counts(): Promise<StoreCounts> {
+    if (this.#closed) return Promise.reject(this.#closedError());
+    return Promise.resolve({ blocks: this.#nextPosition, events: this.#eventCount });
+  }
+
+  async getMeta(name: string): Promise<Uint8Array | undefined> {
+    this.#open();
+    const value = await this.#db.get(namedKey(Table.meta, name));
+    return value === undefined ? undefined : new Uint8Array(value);
+  }
+
+  async putMeta(name: string, value: Uint8Array): Promise<void> {
+    this.#open();
+    await this.#db.put(namedKey(Table.meta, name), value, { sync: this.#sync });
+  }
+
+  async deleteMeta(name: string): Promise<void> {
+    this.#open();
+    await this.#db.del(namedKey(Table.meta, name), { sync: this.#sync });
+  }
+
+  /** Waits for pending appends, then closes the database and releases its lock. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    await this.#appending;
+    await this.#db.close();
+  }
+
+  #open(): void {
+    if (this.#closed) throw this.#closedError();
+  }
+
+  #closedError(): LedgerError {
+    return new LedgerError('STORE_UNAVAILABLE', `the store at ${this.dir} is closed`);
+  }
+}

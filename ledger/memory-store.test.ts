@@ -1,0 +1,5 @@
+import { MemoryStore } from './memory-store.js';
+import { describeDecodedAppend, describeEventStoreConformance } from './store-conformance.js';
+
+describeEventStoreConformance('MemoryStore', () => MemoryStore.open());
+describeDecodedAppend('MemoryStore', () => MemoryStore.open());
