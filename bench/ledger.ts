@@ -3,14 +3,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Identity, sha256 } from '../crypto/index.js';
 import type { EventId, GenotypeId } from '../crypto/index.js';
-import { createRealm, Ledger, verifyStore } from '../ledger/index.js';
+import { createRealm, encodeRecord, Ledger, LevelStore, verifyStore } from '../ledger/index.js';
 import type { EventDraft } from '../ledger/index.js';
-import { LevelStore } from '../ledger/level-store.js';
 import { flag, printJson, printTable } from './report.js';
+import type { Row } from './report.js';
 
-const gid = (i: number) => Buffer.from(sha256(Buffer.from(`g${i}`))).toString('hex') as GenotypeId;
+const gids = Array.from({ length: 4096 }, (_, i) => Buffer.from(sha256(Buffer.from(`g${i}`))).toString('hex') as GenotypeId);
 
-/** Realistic events: alternating mutations (~200 B) and evaluations (~180 B). */
+/** Realistic events: alternating mutations and evaluations, ~200 bytes each. */
 function draft(i: number, run: EventId, prev: EventId): EventDraft {
   if (i % 2 === 0) {
     return {
@@ -18,8 +18,8 @@ function draft(i: number, run: EventId, prev: EventId): EventDraft {
       deps: [prev],
       body: {
         generation: i >> 8,
-        parent: gid(i - 1),
-        child: gid(i),
+        parent: gids[(i + 7) & 4095]!,
+        child: gids[i & 4095]!,
         seed: (i * 2654435761) >>> 0,
         ops: [
           ['add_neuron', i % 13, (i * 7) % 29, Math.fround(0.37)],
@@ -33,7 +33,7 @@ function draft(i: number, run: EventId, prev: EventId): EventDraft {
     deps: [prev],
     body: {
       run,
-      genotype: gid(i - 1),
+      genotype: gids[i & 4095]!,
       task: { id: 'xor', version: 1 },
       seed: i,
       fitness: 3 + (i % 1000) / 1000,
@@ -44,12 +44,43 @@ function draft(i: number, run: EventId, prev: EventId): EventDraft {
   };
 }
 
-/** `npm run bench -- ledger [--events N] [--block N]` */
+const rate = (n: number, seconds: number) => Math.round(n / seconds);
+const since = (t: number) => (performance.now() - t) / 1000;
+
+/** Hypercore 11, the anchor: the same number of ~200-byte blocks, appended in batches. */
+async function hypercoreAnchor(dir: string, total: number, batch: number, record: Uint8Array): Promise<Row[]> {
+  const { default: Hypercore } = (await import('hypercore')) as {
+    default: new (dir: string) => {
+      ready(): Promise<void>;
+      append(blocks: Buffer[]): Promise<unknown>;
+      get(i: number): Promise<Buffer>;
+      close(): Promise<void>;
+    };
+  };
+  const core = new Hypercore(join(dir, 'hypercore'));
+  await core.ready();
+  const blocks = Array.from({ length: batch }, () => Buffer.from(record));
+  let t = performance.now();
+  for (let i = 0; i < total; i += batch) await core.append(blocks);
+  const appendS = since(t);
+  t = performance.now();
+  const readN = Math.min(total, 100_000);
+  for (let i = 0; i < readN; i++) await core.get(i);
+  const readS = since(t);
+  await core.close();
+  return [
+    { system: 'hypercore 11', phase: 'append (signed, batches)', events: total, seconds: appendS, 'events/s': rate(total, appendS) },
+    { system: 'hypercore 11', phase: 'read (get by index)', events: readN, seconds: readS, 'events/s': rate(readN, readS) },
+  ];
+}
+
+/** `npm run bench -- ledger [--events N] [--block N] [--workers N] [--no-anchor]` */
 export async function run(args: string[]): Promise<void> {
   const total = Number(flag(args, 'events', '1000000'));
   const blockSize = Number(flag(args, 'block', '1000'));
+  const workers = Number(flag(args, 'workers', '2'));
   const dir = await mkdtemp(join(tmpdir(), 'evoledger-bench-ledger-'));
-  const rows = [];
+  const rows: Row[] = [];
   try {
     const identity = Identity.fromSecret(sha256(Buffer.from('bench')));
     const store = await LevelStore.open(join(dir, 'store'));
@@ -58,52 +89,63 @@ export async function run(args: string[]): Promise<void> {
     await ledger.ingest([block]);
     const writer = await ledger.writer(identity, realm, { blockSize });
 
-    // 1. Signed, durable appends: encode, id, Merkle root, signature, validation, fsynced batch.
+    // 1. The whole path: typed drafts in, durable signed blocks out (encode,
+    //    id, Merkle root, one signature a block, chain and dep checks,
+    //    indexes, fsynced batch).
     let t = performance.now();
-    const run = writer.emit({
+    const runId = writer.emit({
       kind: 'run',
       deps: [],
       body: { task: { id: 'xor', version: 1, params: {} }, seed: 1, config: {}, engine: 'bench' },
     });
-    let prev = run;
-    let bytes = 0;
+    let prev = runId;
     for (let i = 1; i < total; i++) {
-      prev = writer.emit(draft(i, run, prev));
-      if (i % (blockSize * 8) === 0) await writer.settle();
+      prev = writer.emit(draft(i, runId, prev));
+      if (i % blockSize === 0) await writer.settle(4);
     }
     await writer.flush();
-    const appendS = (performance.now() - t) / 1000;
+    const appendS = since(t);
     const counts = await store.counts();
-    for await (const b of store.blocks()) bytes += b.bytes.byteLength;
-    rows.push({ phase: 'append (signed, fsynced)', events: counts.events, seconds: appendS, 'events/s': Math.round(counts.events / appendS) });
+    rows.push({ system: 'evoledger', phase: 'append drafts (signed, fsynced)', events: counts.events, seconds: appendS, 'events/s': rate(counts.events, appendS) });
 
-    // 2. Full verify: signatures, Merkle roots, chains, schemas, canonical form, deps.
+    // 2. Full verification of the store, as if it came from a stranger.
     t = performance.now();
     let verified = 0;
     let problems = 0;
-    for await (const p of verifyStore(store, { every: 1_000_000 })) {
+    for await (const p of verifyStore(store, { every: 1_000_000, workers })) {
       verified = p.events;
       problems = p.problems.length;
     }
-    const verifyS = (performance.now() - t) / 1000;
-    rows.push({ phase: 'verify (full)', events: verified, seconds: verifyS, 'events/s': Math.round(verified / verifyS) });
+    const verifyS = since(t);
+    rows.push({ system: 'evoledger', phase: `verify (full, ${workers} workers)`, events: verified, seconds: verifyS, 'events/s': rate(verified, verifyS) });
 
-    // 3. Streaming read of every event, decoded.
+    // 3. Streaming read of every event, decoded and validated.
     t = performance.now();
     let read = 0;
+    let bytes = 0;
+    for await (const b of store.blocks()) bytes += b.bytes.byteLength;
     for await (const _ of store.events()) read++;
-    const readS = (performance.now() - t) / 1000;
-    rows.push({ phase: 'stream events', events: read, seconds: readS, 'events/s': Math.round(read / readS) });
+    const readS = since(t);
+    rows.push({ system: 'evoledger', phase: 'stream events (decoded)', events: read, seconds: readS, 'events/s': rate(read, readS) });
     await store.close();
 
-    printTable(`ledger: ${total.toLocaleString('en-US')} events, blocks of ${blockSize}, ${(bytes / counts.events).toFixed(0)} B/event on disk`, rows);
+    // 4. The anchor, side by side: the same count of ~200-byte records.
+    const sample = encodeRecord(draft(2, runId, runId));
+    if (!args.includes('--no-anchor')) rows.push(...(await hypercoreAnchor(dir, total, blockSize, sample)));
+
+    printTable(
+      `ledger: ${total.toLocaleString('en-US')} events, blocks of ${blockSize}, ${(bytes / counts.events).toFixed(0)} B/event stored (record ${sample.length} B)`,
+      rows,
+    );
+    const find = (phase: string) => rows.find((r) => String(r.phase).startsWith(phase))?.['events/s'];
     printJson('ledger', {
       events: counts.events,
       blockSize,
-      bytesPerEvent: bytes / counts.events,
-      appendPerSec: Math.round(counts.events / appendS),
-      verifyPerSec: Math.round(verified / verifyS),
-      streamPerSec: Math.round(read / readS),
+      bytesPerEvent: Math.round(bytes / counts.events),
+      appendPerSec: find('append drafts'),
+      verifyPerSec: find('verify'),
+      streamPerSec: find('stream'),
+      hypercoreAppendPerSec: rows.find((r) => r.system === 'hypercore 11' && String(r.phase).startsWith('append'))?.['events/s'] ?? null,
       problems,
     });
   } finally {

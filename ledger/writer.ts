@@ -35,6 +35,10 @@ export class LedgerWriter implements EventSink {
   #idBytes: Uint8Array[] = [];
   #events: LedgerEvent[] = [];
   #appending: Promise<void> = Promise.resolve();
+  #queue: { block: SignedBlock; events: LedgerEvent[] }[] = [];
+  #inFlight = 0;
+  #draining = false;
+  #waiters: (() => void)[] = [];
   #failure: unknown;
   #emitted = 0;
 
@@ -102,25 +106,48 @@ export class LedgerWriter implements EventSink {
     this.#ids = [];
     this.#idBytes = [];
     this.#events = [];
-    this.#appending = this.#appending
-      .then(() => this.#append(block, events))
-      .catch((err: unknown) => {
-        this.#failure ??= err;
-      });
+    this.#queue.push({ block, events });
+    if (!this.#draining) this.#appending = this.#drain();
   }
 
-  async #append(block: SignedBlock, events: LedgerEvent[]): Promise<void> {
-    if (this.#failure !== undefined) return;
-    const report = await this.#ledger.ingest([block], { trusted: true, decoded: new Map([[block.id, events]]) });
-    const rejection = report.rejected[0];
-    if (rejection !== undefined) {
-      this.#failure = new LedgerError(rejection.code, `own block refused: ${rejection.message}`);
+  /**
+   * Group commit: while one batch is being made durable, newly sealed blocks
+   * queue up and go together in the next batch (one fsync for all of them).
+   */
+  async #drain(): Promise<void> {
+    this.#draining = true;
+    try {
+      while (this.#queue.length > 0 && this.#failure === undefined) {
+        const batch = this.#queue.splice(0);
+        this.#inFlight = batch.length;
+        const decoded = new Map(batch.map((b) => [b.block.id, b.events]));
+        const report = await this.#ledger.ingest(
+          batch.map((b) => b.block),
+          { trusted: true, decoded },
+        );
+        const rejection = report.rejected[0];
+        if (rejection !== undefined) {
+          this.#failure = new LedgerError(rejection.code, `own block refused: ${rejection.message}`);
+        }
+        this.#inFlight = 0;
+        for (const wake of this.#waiters.splice(0)) wake();
+      }
+    } catch (err) {
+      this.#failure ??= err;
+    } finally {
+      this.#draining = false;
+      for (const wake of this.#waiters.splice(0)) wake();
     }
   }
 
-  /** Waits until every sealed block is stored (backpressure for fast producers). */
-  async settle(): Promise<void> {
-    await this.#appending;
+  /**
+   * Backpressure for fast producers: waits until at most `maxPending` sealed
+   * blocks are not yet durable (default 0: all of them are).
+   */
+  async settle(maxPending = 0): Promise<void> {
+    while (this.#queue.length + this.#inFlight > maxPending && this.#draining && this.#failure === undefined) {
+      await new Promise<void>((resolve) => this.#waiters.push(resolve));
+    }
     if (this.#failure !== undefined) throw this.#failure;
   }
 
@@ -129,5 +156,10 @@ export class LedgerWriter implements EventSink {
     this.#seal();
     await this.#appending;
     if (this.#failure !== undefined) throw this.#failure;
+  }
+
+  /** Sealed blocks not yet durable. */
+  get pending(): number {
+    return this.#queue.length + this.#inFlight;
   }
 }

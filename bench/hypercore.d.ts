@@ -1,0 +1,2 @@
+// hypercore ships no types; bench/ledger.ts declares the little it uses.
+declare module 'hypercore';
