@@ -39,10 +39,17 @@ export default tseslint.config(
     rules: {
       '@typescript-eslint/consistent-type-imports': 'error',
       '@typescript-eslint/no-floating-promises': 'error',
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_' },
+      ],
       'no-restricted-properties': [
         'error',
-        { object: 'Math', property: 'random', message: 'Use the seeded PRNG (evolution/random.ts).' },
+        {
+          object: 'Math',
+          property: 'random',
+          message: 'Use the seeded PRNG (evolution/random.ts).',
+        },
       ],
     },
   },
@@ -52,7 +59,11 @@ export default tseslint.config(
     rules: {
       'no-restricted-properties': [
         'error',
-        { object: 'Math', property: 'random', message: 'Use the seeded PRNG (evolution/random.ts).' },
+        {
+          object: 'Math',
+          property: 'random',
+          message: 'Use the seeded PRNG (evolution/random.ts).',
+        },
         { object: 'Date', property: 'now', message: 'Wall-clock time never drives a decision.' },
       ],
     },

@@ -8,7 +8,10 @@ import type { EventDraft } from '../ledger/index.js';
 import { flag, printJson, printTable } from './report.js';
 import type { Row } from './report.js';
 
-const gids = Array.from({ length: 4096 }, (_, i) => Buffer.from(sha256(Buffer.from(`g${i}`))).toString('hex') as GenotypeId);
+const gids = Array.from(
+  { length: 4096 },
+  (_, i) => Buffer.from(sha256(Buffer.from(`g${i}`))).toString('hex') as GenotypeId,
+);
 
 /** Realistic events: alternating mutations and evaluations, ~200 bytes each. */
 function draft(i: number, run: EventId, prev: EventId): EventDraft {
@@ -48,7 +51,12 @@ const rate = (n: number, seconds: number) => Math.round(n / seconds);
 const since = (t: number) => (performance.now() - t) / 1000;
 
 /** Hypercore 11, the anchor: the same number of ~200-byte blocks, appended in batches. */
-async function hypercoreAnchor(dir: string, total: number, batch: number, record: Uint8Array): Promise<Row[]> {
+async function hypercoreAnchor(
+  dir: string,
+  total: number,
+  batch: number,
+  record: Uint8Array,
+): Promise<Row[]> {
   const { default: Hypercore } = (await import('hypercore')) as {
     default: new (dir: string) => {
       ready(): Promise<void>;
@@ -69,8 +77,20 @@ async function hypercoreAnchor(dir: string, total: number, batch: number, record
   const readS = since(t);
   await core.close();
   return [
-    { system: 'hypercore 11', phase: 'append (signed, batches)', events: total, seconds: appendS, 'events/s': rate(total, appendS) },
-    { system: 'hypercore 11', phase: 'read (get by index)', events: readN, seconds: readS, 'events/s': rate(readN, readS) },
+    {
+      system: 'hypercore 11',
+      phase: 'append (signed, batches)',
+      events: total,
+      seconds: appendS,
+      'events/s': rate(total, appendS),
+    },
+    {
+      system: 'hypercore 11',
+      phase: 'read (get by index)',
+      events: readN,
+      seconds: readS,
+      'events/s': rate(readN, readS),
+    },
   ];
 }
 
@@ -106,7 +126,13 @@ export async function run(args: string[]): Promise<void> {
     await writer.flush();
     const appendS = since(t);
     const counts = await store.counts();
-    rows.push({ system: 'evoledger', phase: 'append drafts (signed, fsynced)', events: counts.events, seconds: appendS, 'events/s': rate(counts.events, appendS) });
+    rows.push({
+      system: 'evoledger',
+      phase: 'append drafts (signed, fsynced)',
+      events: counts.events,
+      seconds: appendS,
+      'events/s': rate(counts.events, appendS),
+    });
 
     // 2. Full verification of the store, as if it came from a stranger.
     t = performance.now();
@@ -117,7 +143,13 @@ export async function run(args: string[]): Promise<void> {
       problems = p.problems.length;
     }
     const verifyS = since(t);
-    rows.push({ system: 'evoledger', phase: `verify (full, ${workers} workers)`, events: verified, seconds: verifyS, 'events/s': rate(verified, verifyS) });
+    rows.push({
+      system: 'evoledger',
+      phase: `verify (full, ${workers} workers)`,
+      events: verified,
+      seconds: verifyS,
+      'events/s': rate(verified, verifyS),
+    });
 
     // 3. Streaming read of every event, decoded and validated.
     t = performance.now();
@@ -126,18 +158,26 @@ export async function run(args: string[]): Promise<void> {
     for await (const b of store.blocks()) bytes += b.bytes.byteLength;
     for await (const _ of store.events()) read++;
     const readS = since(t);
-    rows.push({ system: 'evoledger', phase: 'stream events (decoded)', events: read, seconds: readS, 'events/s': rate(read, readS) });
+    rows.push({
+      system: 'evoledger',
+      phase: 'stream events (decoded)',
+      events: read,
+      seconds: readS,
+      'events/s': rate(read, readS),
+    });
     await store.close();
 
     // 4. The anchor, side by side: the same count of ~200-byte records.
     const sample = encodeRecord(draft(2, runId, runId));
-    if (!args.includes('--no-anchor')) rows.push(...(await hypercoreAnchor(dir, total, blockSize, sample)));
+    if (!args.includes('--no-anchor'))
+      rows.push(...(await hypercoreAnchor(dir, total, blockSize, sample)));
 
     printTable(
       `ledger: ${total.toLocaleString('en-US')} events, blocks of ${blockSize}, ${(bytes / counts.events).toFixed(0)} B/event stored (record ${sample.length} B)`,
       rows,
     );
-    const find = (phase: string) => rows.find((r) => String(r.phase).startsWith(phase))?.['events/s'];
+    const find = (phase: string) =>
+      rows.find((r) => String(r.phase).startsWith(phase))?.['events/s'];
     printJson('ledger', {
       events: counts.events,
       blockSize,
@@ -145,7 +185,10 @@ export async function run(args: string[]): Promise<void> {
       appendPerSec: find('append drafts'),
       verifyPerSec: find('verify'),
       streamPerSec: find('stream'),
-      hypercoreAppendPerSec: rows.find((r) => r.system === 'hypercore 11' && String(r.phase).startsWith('append'))?.['events/s'] ?? null,
+      hypercoreAppendPerSec:
+        rows.find((r) => r.system === 'hypercore 11' && String(r.phase).startsWith('append'))?.[
+          'events/s'
+        ] ?? null,
       problems,
     });
   } finally {

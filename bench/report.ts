@@ -9,7 +9,11 @@ export function printTable(title: string, rows: readonly Row[]): void {
   if (first === undefined) return;
   const cols = Object.keys(first);
   const cell = (v: string | number | undefined) =>
-    typeof v === 'number' ? (Number.isInteger(v) ? v.toLocaleString('en-US') : v.toFixed(3)) : (v ?? '');
+    typeof v === 'number'
+      ? Number.isInteger(v)
+        ? v.toLocaleString('en-US')
+        : v.toFixed(3)
+      : (v ?? '');
   const widths = cols.map((c) => Math.max(c.length, ...rows.map((r) => cell(r[c]).length)));
   const line = (values: string[]) => values.map((v, i) => v.padStart(widths[i]!)).join('  ');
   process.stdout.write(`\n${title}\n`);

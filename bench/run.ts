@@ -4,6 +4,7 @@
  */
 const benches: Record<string, () => Promise<{ run(args: string[]): Promise<void> }>> = {
   ledger: () => import('./ledger.js'),
+  'ledger-overhead': () => import('./ledger-overhead.js'),
   evolution: () => import('./evolution.js'),
   projections: () => import('./projections.js'),
   replication: () => import('./replication.js'),

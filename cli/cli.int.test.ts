@@ -7,14 +7,30 @@ import { runCli } from '../test/cli.js';
 describe('evoledger command line (built CLI, real level store)', () => {
   let dir: string;
   let data: string;
-  let summary: { run: string; solved: boolean; evaluations: number; events: number; champion: { genotypeId: string } };
+  let summary: {
+    run: string;
+    solved: boolean;
+    evaluations: number;
+    events: number;
+    champion: { genotypeId: string };
+  };
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'evoledger-cli-'));
     data = join(dir, 'data');
     const init = await runCli(['init', '--dir', data, '--json']);
     expect(init.code).toBe(0);
-    const evolve = await runCli(['evolve', 'xor', '--dir', data, '--seed', '5', '--workers', '0', '--json']);
+    const evolve = await runCli([
+      'evolve',
+      'xor',
+      '--dir',
+      data,
+      '--seed',
+      '5',
+      '--workers',
+      '0',
+      '--json',
+    ]);
     expect(evolve.code, evolve.stderr).toBe(0);
     summary = evolve.json();
   });
@@ -40,7 +56,11 @@ describe('evoledger command line (built CLI, real level store)', () => {
     expect(all.code).toBe(0);
     expect(all.json<{ events: number }>().events).toBe(summary.events + 1); // + the realm genesis
     const selections = await runCli(['log', '--dir', data, '--kind', 'selection', '--json']);
-    const lines = selections.stdout.trim().split('\n').slice(0, -1).map((l) => JSON.parse(l) as { kind: string });
+    const lines = selections.stdout
+      .trim()
+      .split('\n')
+      .slice(0, -1)
+      .map((l) => JSON.parse(l) as { kind: string });
     expect(lines.length).toBeGreaterThan(0);
     expect(lines.every((e) => e.kind === 'selection')).toBe(true);
   });
@@ -54,7 +74,12 @@ describe('evoledger command line (built CLI, real level store)', () => {
   it('show proves an event with its block and inclusion proof', async () => {
     const s = await runCli(['show', summary.run, '--dir', data, '--json']);
     expect(s.code).toBe(0);
-    expect(s.json()).toMatchObject({ ok: true, type: 'event', verified: true, event: { kind: 'run' } });
+    expect(s.json()).toMatchObject({
+      ok: true,
+      type: 'event',
+      verified: true,
+      event: { kind: 'run' },
+    });
     const missing = await runCli(['show', 'f'.repeat(64), '--dir', data, '--json']);
     expect(missing.code).toBe(1);
     expect(missing.json()).toMatchObject({ code: 'NOT_FOUND' });
@@ -82,7 +107,9 @@ describe('evoledger command line (built CLI, real level store)', () => {
     expect(r.code).toBe(1);
     const report = r.json<{ accepted: number; rejected: { code: string }[] }>();
     expect(report.rejected.length).toBeGreaterThan(0);
-    expect(['INVALID_SIGNATURE', 'BAD_ROOT', 'SCHEMA_VIOLATION']).toContain(report.rejected[0]!.code);
+    expect(['INVALID_SIGNATURE', 'BAD_ROOT', 'SCHEMA_VIOLATION']).toContain(
+      report.rejected[0]!.code,
+    );
     expect(report.accepted).toBeGreaterThan(0);
   });
 

@@ -24,7 +24,8 @@ export function takeExitStatus(): number {
 
 /** Any error with a stable `code` from one of our folders. */
 function codeOf(err: unknown): string | undefined {
-  if (err instanceof CliError || err instanceof LedgerError || err instanceof CryptoError) return err.code;
+  if (err instanceof CliError || err instanceof LedgerError || err instanceof CryptoError)
+    return err.code;
   const code = (err as { code?: unknown } | null)?.code;
   return typeof code === 'string' && /^[A-Z_]+$/.test(code) ? code : undefined;
 }

@@ -74,11 +74,17 @@ export async function initialise(
 }
 
 /** Opens an initialised data folder (or initialises it when `autoInit`). */
-export async function openContext(dir: string, options: { autoInit?: boolean } = {}): Promise<Context> {
+export async function openContext(
+  dir: string,
+  options: { autoInit?: boolean } = {},
+): Promise<Context> {
   const p = paths(dir);
   if (!isInitialised(dir)) {
     if (options.autoInit) return initialise(dir);
-    throw new CliError('NOT_INITIALISED', `no evoledger data in ${p.root}: run "evoledger init --dir ${dir}"`);
+    throw new CliError(
+      'NOT_INITIALISED',
+      `no evoledger data in ${p.root}: run "evoledger init --dir ${dir}"`,
+    );
   }
   const identity = await loadIdentity(p.identity);
   const config = JSON.parse(await readFile(p.config, 'utf8')) as DataConfig;

@@ -10,7 +10,14 @@ import {
   mergeConfig,
   restore,
 } from '../evolution/index.js';
-import type { ConfigOverrides, EngineState, Evaluator, Progress, RecordedEvent, Task } from '../evolution/index.js';
+import type {
+  ConfigOverrides,
+  EngineState,
+  Evaluator,
+  Progress,
+  RecordedEvent,
+  Task,
+} from '../evolution/index.js';
 import type { EventSink } from '../ledger/index.js';
 import { isKind } from '../ledger/index.js';
 import type { Context } from './context.js';
@@ -71,7 +78,10 @@ export function discardSink(): EventSink {
 async function runEvents(ctx: Context, run: EventId): Promise<RecordedEvent[]> {
   const members = new Set<EventId>([run]);
   const out: RecordedEvent[] = [];
-  for await (const e of ctx.ledger.store.events({ realm: ctx.config.realm, author: ctx.identity.publicKey })) {
+  for await (const e of ctx.ledger.store.events({
+    realm: ctx.config.realm,
+    author: ctx.identity.publicKey,
+  })) {
     const body = e.body as { run?: unknown } | null;
     const belongs =
       e.id === run ||
@@ -87,11 +97,18 @@ async function runEvents(ctx: Context, run: EventId): Promise<RecordedEvent[]> {
 async function findRun(ctx: Context, task: string, which: true | EventId): Promise<EventId> {
   if (which !== true) return which;
   let latest: EventId | undefined;
-  for await (const e of ctx.ledger.store.events({ realm: ctx.config.realm, kind: 'run', author: ctx.identity.publicKey })) {
+  for await (const e of ctx.ledger.store.events({
+    realm: ctx.config.realm,
+    kind: 'run',
+    author: ctx.identity.publicKey,
+  })) {
     if (isKind(e, 'run') && e.body.task.id === task) latest = e.id;
   }
   if (latest === undefined) {
-    throw new CliError('NOT_FOUND', `no run of task "${task}" to resume in ${ctx.dir}; start one without --resume`);
+    throw new CliError(
+      'NOT_FOUND',
+      `no run of task "${task}" to resume in ${ctx.dir}; start one without --resume`,
+    );
   }
   return latest;
 }
@@ -108,7 +125,9 @@ export async function runEvolution(ctx: Context, request: EvolveRequest): Promis
   const config = mergeConfig(defaultConfig(task.id), request.overrides ?? {});
   const workers = request.workers ?? availableParallelism();
   const evaluator: Evaluator = workers > 0 ? createWorkerPool({ workers }) : inlineEvaluator();
-  const writer = request.discard ? undefined : await ctx.ledger.writer(ctx.identity, ctx.config.realm);
+  const writer = request.discard
+    ? undefined
+    : await ctx.ledger.writer(ctx.identity, ctx.config.realm);
   const sink = writer ?? discardSink();
   let last: Progress | undefined;
   try {

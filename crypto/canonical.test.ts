@@ -10,8 +10,16 @@ describe('canonical encoding', () => {
   });
 
   it('refuses values with no canonical form', () => {
-    for (const bad of [{ a: undefined }, { a: Number.NaN }, { a: Infinity }, { a: 1n }, new Map()]) {
-      expect(() => encodeCanonical(bad)).toThrowError(expect.objectContaining({ code: 'UNENCODABLE' }));
+    for (const bad of [
+      { a: undefined },
+      { a: Number.NaN },
+      { a: Infinity },
+      { a: 1n },
+      new Map(),
+    ]) {
+      expect(() => encodeCanonical(bad)).toThrowError(
+        expect.objectContaining({ code: 'UNENCODABLE' }),
+      );
     }
   });
 
@@ -21,14 +29,24 @@ describe('canonical encoding', () => {
     expect(() => decodeCanonical(unsorted)).toThrow(CryptoError);
     // 1 encoded on two bytes instead of one.
     const wide = Uint8Array.from([0x18, 0x01]);
-    expect(() => decodeCanonical(wide)).toThrowError(expect.objectContaining({ code: 'NON_CANONICAL' }));
+    expect(() => decodeCanonical(wide)).toThrowError(
+      expect.objectContaining({ code: 'NON_CANONICAL' }),
+    );
     // a float64 that fits a float16.
     const wideFloat = Uint8Array.from([0xfb, 0x3f, 0xf8, 0, 0, 0, 0, 0, 0]);
-    expect(() => decodeCanonical(wideFloat)).toThrowError(expect.objectContaining({ code: 'NON_CANONICAL' }));
+    expect(() => decodeCanonical(wideFloat)).toThrowError(
+      expect.objectContaining({ code: 'NON_CANONICAL' }),
+    );
   });
 
   it('round-trips bytes, floats and nesting', () => {
-    const value = { bytes: Uint8Array.of(1, 2, 3), f: 0.1, n: -7, s: 'é', list: [null, true, { z: [] }] };
+    const value = {
+      bytes: Uint8Array.of(1, 2, 3),
+      f: 0.1,
+      n: -7,
+      s: 'é',
+      list: [null, true, { z: [] }],
+    };
     expect(decodeCanonical(encodeCanonical(value))).toEqual(value);
   });
 });

@@ -199,13 +199,20 @@ function encodeValue(v: unknown, depth: number): void {
       }
       const proto = Object.getPrototypeOf(v) as unknown;
       if (proto !== Object.prototype && proto !== null) {
-        throw new CryptoError('UNENCODABLE', `${(v as object).constructor?.name ?? 'object'} has no canonical encoding`);
+        throw new CryptoError(
+          'UNENCODABLE',
+          `${(v).constructor?.name ?? 'object'} has no canonical encoding`,
+        );
       }
       const keys = sortedKeys(v);
       head(5, keys.length);
       for (const k of keys) {
         const item = (v as Record<string, unknown>)[k];
-        if (item === undefined) throw new CryptoError('UNENCODABLE', `undefined (at key "${k}") has no canonical encoding; use null or omit it`);
+        if (item === undefined)
+          throw new CryptoError(
+            'UNENCODABLE',
+            `undefined (at key "${k}") has no canonical encoding; use null or omit it`,
+          );
         encodeString(k);
         encodeValue(item, depth + 1);
       }
@@ -369,7 +376,13 @@ function readValue(r: Reader, depth: number): unknown {
         prevStart = keyStart;
         prevEnd = keyEnd;
         const value = readValue(r, depth + 1);
-        if (key === '__proto__') Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true });
+        if (key === '__proto__')
+          Object.defineProperty(out, key, {
+            value,
+            enumerable: true,
+            writable: true,
+            configurable: true,
+          });
         else out[key] = value;
       }
       return out;

@@ -22,7 +22,9 @@ describe('identity key files', () => {
     const loaded = await loadIdentity(path);
     expect(loaded.publicKey).toBe(id.publicKey);
     const sig = loaded.sign(SigningDomains.block, Uint8Array.of(1, 2));
-    expect(verifyTagged(SigningDomains.block, id.publicKeyBytes, Uint8Array.of(1, 2), sig)).toBe(true);
+    expect(verifyTagged(SigningDomains.block, id.publicKeyBytes, Uint8Array.of(1, 2), sig)).toBe(
+      true,
+    );
   });
 
   it('refuses a key file others can read, as ssh does', async () => {
@@ -33,12 +35,16 @@ describe('identity key files', () => {
   });
 
   it('says what to do when the key is missing', async () => {
-    await expect(loadIdentity(join(dir, 'nope.key'))).rejects.toMatchObject({ code: 'KEY_FILE_MISSING' });
+    await expect(loadIdentity(join(dir, 'nope.key'))).rejects.toMatchObject({
+      code: 'KEY_FILE_MISSING',
+    });
   });
 
   it('separates signing domains', () => {
     const id = Identity.generate();
     const sig = id.sign(SigningDomains.block, Uint8Array.of(9));
-    expect(verifyTagged(SigningDomains.keyProof, id.publicKeyBytes, Uint8Array.of(9), sig)).toBe(false);
+    expect(verifyTagged(SigningDomains.keyProof, id.publicKeyBytes, Uint8Array.of(9), sig)).toBe(
+      false,
+    );
   });
 });

@@ -50,8 +50,13 @@ export function merkleProof(leaves: readonly Uint8Array[], index: number): Proof
 }
 
 /** True when `leaf` with `proof` hashes up to `root`. */
-export function verifyMerkleProof(leaf: Uint8Array, proof: readonly ProofStep[], root: Uint8Array): boolean {
+export function verifyMerkleProof(
+  leaf: Uint8Array,
+  proof: readonly ProofStep[],
+  root: Uint8Array,
+): boolean {
   let acc = leaf;
-  for (const step of proof) acc = step.left ? sha256Pair(step.sibling, acc) : sha256Pair(acc, step.sibling);
+  for (const step of proof)
+    acc = step.left ? sha256Pair(step.sibling, acc) : sha256Pair(acc, step.sibling);
   return bytesEqual(acc, root);
 }

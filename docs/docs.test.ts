@@ -20,10 +20,15 @@ function blocks(markdown: string, lang: string): string[] {
 
 /** Maps the package's public entry points to the sources. */
 function localise(code: string): string {
-  return code.replace(/from 'evoledger\/(\w+)'/g, (_m, folder: string) => `from '${join(root, folder, 'index.ts')}'`);
+  return code.replace(
+    /from 'evoledger\/(\w+)'/g,
+    (_m, folder: string) => `from '${join(root, folder, 'index.ts')}'`,
+  );
 }
 
-const docs = (await readdir(join(root, 'docs'))).filter((f) => f.endsWith('.md')).map((f) => join('docs', f));
+const docs = (await readdir(join(root, 'docs')))
+  .filter((f) => f.endsWith('.md'))
+  .map((f) => join('docs', f));
 const withSnippets: string[] = [];
 for (const file of ['README.md', ...docs]) {
   if (blocks(await readFile(join(root, file), 'utf8'), 'ts').length > 0) withSnippets.push(file);
@@ -63,10 +68,14 @@ describe('documentation snippets run', () => {
       for (const raw of tour.split('\n')) {
         const line = raw.replace(/#.*$/, '').trim();
         if (line === '') continue;
-        const args = line.split(/\s+/).slice(1).map((a) => (a === '<genotype>' ? genotype : a));
+        const args = line
+          .split(/\s+/)
+          .slice(1)
+          .map((a) => (a === '<genotype>' ? genotype : a));
         const r = await runCli([...args, '--json'], { cwd: dir });
         expect(r.code, `${line}\n${r.stderr}`).toBe(0);
-        if (args[0] === 'evolve') genotype = r.json<{ champion: { genotypeId: string } }>().champion.genotypeId;
+        if (args[0] === 'evolve')
+          genotype = r.json<{ champion: { genotypeId: string } }>().champion.genotypeId;
       }
     } finally {
       await rm(dir, { recursive: true, force: true });

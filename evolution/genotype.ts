@@ -142,13 +142,13 @@ export function fromCanonical(value: unknown): Genotype {
         bias,
         inputs: links.map((l): Link => {
           if (!Array.isArray(l) || l.length !== 2 || !isInt(l[0]) || !isWeight(l[1])) invalid(`neuron ${id} has a bad link`);
-          return { from: l[0] as number, weight: l[1] as number };
+          return { from: l[0], weight: l[1] };
         }),
       };
     }),
     actuators: actuators.map((a): Actuator => {
       if (!Array.isArray(a) || a.length !== 2 || !isInt(a[0]) || !Array.isArray(a[1])) invalid('actuator must be [index, [from...]]');
-      return { index: a[0] as number, from: (a[1] as unknown[]).map((f) => (isInt(f) ? f : invalid('actuator source is not an integer'))) };
+      return { index: a[0], from: (a[1] as unknown[]).map((f) => (isInt(f) ? f : invalid('actuator source is not an integer'))) };
     }),
   };
   validateGenotype(g);

@@ -45,7 +45,9 @@ export function checkBlock(bytes: Uint8Array): BlockCheck {
       count: h.count,
       eventIds: block.eventIds,
       deps: events.map((e) => e.deps),
-      realmEvents: events.filter((e) => e.known && (e.kind === 'genesis' || e.kind === 'membership')),
+      realmEvents: events.filter(
+        (e) => e.known && (e.kind === 'genesis' || e.kind === 'membership'),
+      ),
     };
   } catch (err) {
     if (err instanceof LedgerError) return { ok: false, code: err.code, message: err.message };

@@ -11,13 +11,17 @@ export interface BlockChecker {
 
 /** Checks on the calling thread. */
 export function inlineChecker(): BlockChecker {
-  return { check: (blocks) => Promise.resolve(blocks.map(checkBlock)), close: () => Promise.resolve() };
+  return {
+    check: (blocks) => Promise.resolve(blocks.map(checkBlock)),
+    close: () => Promise.resolve(),
+  };
 }
 
 function workerEntry(): { url: URL; execArgv: string[] } {
   const here = import.meta.url;
   // Under vitest the sources run as TypeScript: start the worker through tsx too.
-  if (here.endsWith('.ts')) return { url: new URL('./verify-worker.ts', here), execArgv: ['--import', 'tsx'] };
+  if (here.endsWith('.ts'))
+    return { url: new URL('./verify-worker.ts', here), execArgv: ['--import', 'tsx'] };
   return { url: new URL('./verify-worker.js', here), execArgv: [] };
 }
 
@@ -32,7 +36,10 @@ export function workerChecker(workers = availableParallelism()): BlockChecker {
     worker: new Worker(url, { execArgv }),
     busy: 0,
   }));
-  const waiting = new Map<number, { resolve: (c: BlockCheck[]) => void; reject: (e: unknown) => void }>();
+  const waiting = new Map<
+    number,
+    { resolve: (c: BlockCheck[]) => void; reject: (e: unknown) => void }
+  >();
   let next = 0;
   for (const slot of pool) {
     slot.worker.on('message', (msg: { id: number; checks: BlockCheck[] }) => {

@@ -192,12 +192,15 @@ export function decodeBlock(bytes: Uint8Array, options: DecodeBlockOptions = {})
     if (err instanceof LedgerError) throw err;
     fail(`block header does not decode: ${(err as Error).message}`);
   }
-  const recs = records as Uint8Array[];
+  const recs = records;
   if (recs.length === 0 || recs.length > Limits.maxBlockEvents) {
     throw new LedgerError('OVERSIZED', `a block holds 1 to ${Limits.maxBlockEvents} events`);
   }
   if (header.count !== recs.length) {
-    throw new LedgerError('BAD_ROOT', `header counts ${header.count} events, block has ${recs.length}`);
+    throw new LedgerError(
+      'BAD_ROOT',
+      `header counts ${header.count} events, block has ${recs.length}`,
+    );
   }
   const eventIds = eventIdsOf(header, recs);
   const block: SignedBlock = {

@@ -3,7 +3,11 @@ import type { BodyOf, KnownKind } from './kinds/registry.js';
 
 /** What the evolution engine (or any writer) hands to the ledger. */
 export type EventDraft = {
-  [K in KnownKind]: { readonly kind: K; readonly deps: readonly EventId[]; readonly body: BodyOf<K> };
+  [K in KnownKind]: {
+    readonly kind: K;
+    readonly deps: readonly EventId[];
+    readonly body: BodyOf<K>;
+  };
 }[KnownKind];
 
 /** Where drafts go; returns the id the event got, synchronously. */
@@ -25,7 +29,11 @@ export interface EventEnvelope {
 
 /** An event of a kind this version understands, its body validated. */
 export type KnownEvent = {
-  [K in KnownKind]: EventEnvelope & { readonly kind: K; readonly body: BodyOf<K>; readonly known: true };
+  [K in KnownKind]: EventEnvelope & {
+    readonly kind: K;
+    readonly body: BodyOf<K>;
+    readonly known: true;
+  };
 }[KnownKind];
 
 /** An event of a kind or version this code does not know: kept and passed on, never dropped. */

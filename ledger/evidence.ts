@@ -7,7 +7,12 @@ import type { ForkEvidence } from './ledger.js';
 /** The body of an `evidence` event proving the fork `fork`. */
 export function evidenceOf(fork: ForkEvidence): EvidenceBody {
   const signed = (b: SignedBlock) => ({ header: b.headerBytes, signature: b.signature });
-  return { offender: fork.author, seq: fork.seq, first: signed(fork.held), second: signed(fork.conflicting) };
+  return {
+    offender: fork.author,
+    seq: fork.seq,
+    first: signed(fork.held),
+    second: signed(fork.conflicting),
+  };
 }
 
 /**

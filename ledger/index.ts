@@ -7,7 +7,13 @@ export {
   verifyBlock,
   verifyInclusion,
 } from './block.js';
-export type { BlockHeader, ChainHead, DecodeBlockOptions, InclusionProof, SignedBlock } from './block.js';
+export type {
+  BlockHeader,
+  ChainHead,
+  DecodeBlockOptions,
+  InclusionProof,
+  SignedBlock,
+} from './block.js';
 export { LedgerError, LedgerErrorCodes, Limits } from './errors.js';
 export type { LedgerErrorCode } from './errors.js';
 export { isKind } from './event.js';
@@ -41,7 +47,14 @@ export { decodeRecord, encodeRecord, eventIdBytes, eventIdOf } from './record.js
 export type { BlockRange, EventQuery, EventStore, StoreCounts, StoredEvent } from './store.js';
 export { LedgerWriter } from './writer.js';
 export type { WriterOptions } from './writer.js';
-export { exportLog, importLog, importLogStream, LOG_MAGIC, readFrames, writeLog } from './log-file.js';
+export {
+  exportLog,
+  importLog,
+  importLogStream,
+  LOG_MAGIC,
+  readFrames,
+  writeLog,
+} from './log-file.js';
 export type { DamagedFrame, ImportOptions, ImportReport } from './log-file.js';
 export { verifyStore } from './verify.js';
 export type { VerifyProblem, VerifyProgress } from './verify.js';

@@ -7,7 +7,13 @@ import { createRealm } from './realm.js';
 import { Ledger } from './ledger.js';
 import { MemoryStore } from './memory-store.js';
 import { encodeRecord, eventIdOf } from './record.js';
-import { evaluationDraft, futureRecord, mutationDraft, runDraft, testIdentity } from './__tests__/fixtures.js';
+import {
+  evaluationDraft,
+  futureRecord,
+  mutationDraft,
+  runDraft,
+  testIdentity,
+} from './__tests__/fixtures.js';
 
 async function setup(options: { open?: boolean } = {}) {
   const admin = testIdentity('admin');
@@ -55,7 +61,9 @@ describe('Ledger.ingest', () => {
     const report = await ledger.ingest([tampered, good.bytes]);
     expect(report.accepted.map((b) => b.id)).toEqual([good.id]);
     expect(report.rejected).toHaveLength(1);
-    expect(['BAD_ROOT', 'INVALID_SIGNATURE', 'SCHEMA_VIOLATION']).toContain(report.rejected[0]!.code);
+    expect(['BAD_ROOT', 'INVALID_SIGNATURE', 'SCHEMA_VIOLATION']).toContain(
+      report.rejected[0]!.code,
+    );
   });
 
   it('detects a forged signature', async () => {
@@ -71,9 +79,12 @@ describe('Ledger.ingest', () => {
     const { admin, ledger, realm } = await setup();
     const head = await ledger.store.head(realm, admin.publicKey);
     const b1 = sealBlock(admin, realm, head, [encodeRecord(runDraft(1))]);
-    const b2 = sealBlock(admin, realm, { ...head!, seq: b1.header.seq, id: b1.id, nextEvent: b1.header.first + 1 }, [
-      encodeRecord(runDraft(2)),
-    ]);
+    const b2 = sealBlock(
+      admin,
+      realm,
+      { ...head!, seq: b1.header.seq, id: b1.id, nextEvent: b1.header.first + 1 },
+      [encodeRecord(runDraft(2))],
+    );
     const alone = await ledger.ingest([b2]);
     expect(alone.rejected[0]?.code).toBe('CHAIN_GAP');
     expect(alone.retryable.map((b) => b.id)).toEqual([b2.id]);
@@ -110,9 +121,12 @@ describe('Ledger.ingest', () => {
   it('refuses a block that names the wrong previous block', async () => {
     const { admin, ledger, realm } = await setup();
     const head = (await ledger.store.head(realm, admin.publicKey))!;
-    const wrong = sealBlock(admin, realm, { ...head, id: head.id.replace(/^./, 'f') as typeof head.id }, [
-      encodeRecord(runDraft(1)),
-    ]);
+    const wrong = sealBlock(
+      admin,
+      realm,
+      { ...head, id: head.id.replace(/^./, 'f') as typeof head.id },
+      [encodeRecord(runDraft(1))],
+    );
     expect((await ledger.ingest([wrong])).rejected[0]?.code).toBe('WRONG_PREV');
   });
 
@@ -135,7 +149,12 @@ describe('Ledger.ingest', () => {
   it('keeps events of unknown kinds and future versions, byte for byte', async () => {
     const { admin, ledger, realm } = await setup();
     const head = await ledger.store.head(realm, admin.publicKey);
-    const future = encodeCanonical({ v: 9, kind: 'evaluation', deps: [], body: { anything: [1, 2] } });
+    const future = encodeCanonical({
+      v: 9,
+      kind: 'evaluation',
+      deps: [],
+      body: { anything: [1, 2] },
+    });
     const block = sealBlock(admin, realm, head, [futureRecord(), future]);
     expect((await ledger.ingest([block.bytes])).accepted).toHaveLength(1);
     const back = await ledger.store.getBlock(block.id);
@@ -169,7 +188,11 @@ describe('Ledger.ingest', () => {
     const memberBlock = sealBlock(member, realm, undefined, [encodeRecord(runDraft(2))]);
     const head = await ledger.store.head(realm, admin.publicKey);
     const admit = sealBlock(admin, realm, head, [
-      encodeRecord({ kind: 'membership', deps: [], body: { action: 'add', member: member.publicKey, role: 'member' } }),
+      encodeRecord({
+        kind: 'membership',
+        deps: [],
+        body: { action: 'add', member: member.publicKey, role: 'member' },
+      }),
     ]);
     // The member's block comes first in the batch: it waits for its admission.
     const report = await ledger.ingest([memberBlock, admit]);
@@ -179,8 +202,14 @@ describe('Ledger.ingest', () => {
   });
 
   it('refuses oversized events', () => {
-    const huge = { kind: 'run' as const, deps: [], body: { ...runDraft().body, config: { blob: 'x'.repeat(300_000) } } };
-    expect(() => encodeRecord(huge as never)).toThrowError(expect.objectContaining({ code: 'OVERSIZED' }));
+    const huge = {
+      kind: 'run' as const,
+      deps: [],
+      body: { ...runDraft().body, config: { blob: 'x'.repeat(300_000) } },
+    };
+    expect(() => encodeRecord(huge as never)).toThrowError(
+      expect.objectContaining({ code: 'OVERSIZED' }),
+    );
   });
 });
 

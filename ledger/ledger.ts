@@ -104,7 +104,9 @@ export class Ledger {
 
   /** Every realm whose genesis is held. */
   realms(): RealmState[] {
-    return [...this.#realms.values()].sort((a, b) => a.name.localeCompare(b.name) || a.id.localeCompare(b.id));
+    return [...this.#realms.values()].sort(
+      (a, b) => a.name.localeCompare(b.name) || a.id.localeCompare(b.id),
+    );
   }
 
   /** A writer that signs `identity`'s events into `realm` in blocks. */
@@ -129,13 +131,19 @@ export class Ledger {
    * realm's genesis and its dependencies, and is rejected only when the batch
    * cannot provide them.
    */
-  ingest(input: readonly (SignedBlock | Uint8Array)[], options: IngestOptions = {}): Promise<IngestReport> {
+  ingest(
+    input: readonly (SignedBlock | Uint8Array)[],
+    options: IngestOptions = {},
+  ): Promise<IngestReport> {
     const run = this.#queue.then(() => this.#ingest(input, options));
     this.#queue = run.catch(() => undefined);
     return run;
   }
 
-  async #ingest(input: readonly (SignedBlock | Uint8Array)[], options: IngestOptions): Promise<IngestReport> {
+  async #ingest(
+    input: readonly (SignedBlock | Uint8Array)[],
+    options: IngestOptions,
+  ): Promise<IngestReport> {
     const rejected: Rejection[] = [];
     const forks: ForkEvidence[] = [];
     let duplicates = 0;
@@ -143,7 +151,9 @@ export class Ledger {
       if (!(err instanceof LedgerError)) throw err;
       rejected.push({
         block: block?.id ?? null,
-        ...(block ? { realm: block.header.realm, author: block.header.author, seq: block.header.seq } : {}),
+        ...(block
+          ? { realm: block.header.realm, author: block.header.author, seq: block.header.seq }
+          : {}),
         code: err.code,
         message: err.message,
       });
@@ -170,7 +180,13 @@ export class Ledger {
       }
       seen.add(block.id);
       if (options.realm !== undefined && block.header.realm !== options.realm) {
-        reject(block, new LedgerError('WRONG_REALM', `block ${block.id} belongs to realm ${block.header.realm}`));
+        reject(
+          block,
+          new LedgerError(
+            'WRONG_REALM',
+            `block ${block.id} belongs to realm ${block.header.realm}`,
+          ),
+        );
         continue;
       }
       const events = options.trusted ? options.decoded?.get(block.id) : undefined;
@@ -188,7 +204,7 @@ export class Ledger {
     const accepted: SignedBlock[] = [];
     const acceptedEvents: LedgerEvent[][] = [];
     const waiting = new Map<Candidate, LedgerError>();
-    for (let progress = true; progress && pending.length > 0; ) {
+    for (let progress = true; progress && pending.length > 0;) {
       progress = false;
       const next: Candidate[] = [];
       for (const c of pending) {
@@ -236,18 +252,30 @@ export class Ledger {
       const held = await this.store.getBlockAt(h.realm, h.author, h.seq);
       if (held !== undefined && held.id !== block.id) {
         forks.push({ realm: h.realm, author: h.author, seq: h.seq, held, conflicting: block });
-        return new LedgerError('CHAIN_FORK', `author ${h.author} signed two different blocks at seq ${h.seq}`);
+        return new LedgerError(
+          'CHAIN_FORK',
+          `author ${h.author} signed two different blocks at seq ${h.seq}`,
+        );
       }
-      return new LedgerError('CHAIN_FORK', `block ${block.id} conflicts with the chain of ${h.author}`);
+      return new LedgerError(
+        'CHAIN_FORK',
+        `block ${block.id} conflicts with the chain of ${h.author}`,
+      );
     }
     if (h.seq > expected) {
-      return new LedgerError('CHAIN_GAP', `block ${h.seq} of ${h.author} arrived before block ${expected}`);
+      return new LedgerError(
+        'CHAIN_GAP',
+        `block ${h.seq} of ${h.author} arrived before block ${expected}`,
+      );
     }
     if (head !== undefined && (h.prev !== head.id || h.first !== head.nextEvent)) {
       return new LedgerError('WRONG_PREV', `block ${block.id} does not follow block ${head.id}`);
     }
     if (head === undefined && h.first !== 0) {
-      return new LedgerError('WRONG_PREV', `the first block of a chain starts at event 0, not ${h.first}`);
+      return new LedgerError(
+        'WRONG_PREV',
+        `the first block of a chain starts at event 0, not ${h.first}`,
+      );
     }
 
     // Events: schema (once per block), then realm, membership and dependencies.
@@ -265,7 +293,10 @@ export class Ledger {
     const definesRealm = realm === undefined && first !== undefined && isKind(first, 'genesis');
     if (definesRealm && isKind(first, 'genesis')) {
       if (realmIdOf(first.body) !== h.realm) {
-        return new LedgerError('WRONG_REALM', `genesis event ${first.id} does not define realm ${h.realm}`);
+        return new LedgerError(
+          'WRONG_REALM',
+          `genesis event ${first.id} does not define realm ${h.realm}`,
+        );
       }
       if (!first.body.admins.includes(h.author)) {
         return new LedgerError('NOT_A_MEMBER', `realm genesis must be signed by one of its admins`);
@@ -273,20 +304,32 @@ export class Ledger {
       realm = new RealmState(first);
     }
     if (realm === undefined) {
-      return new LedgerError('UNKNOWN_REALM', `realm ${h.realm} has no genesis here; fetch it first`);
+      return new LedgerError(
+        'UNKNOWN_REALM',
+        `realm ${h.realm} has no genesis here; fetch it first`,
+      );
     }
     if (!realm.mayWrite(h.author)) {
-      return new LedgerError('NOT_A_MEMBER', `${h.author} is not a member of closed realm "${realm.name}"`);
+      return new LedgerError(
+        'NOT_A_MEMBER',
+        `${h.author} is not a member of closed realm "${realm.name}"`,
+      );
     }
     const inBlock = new Set<EventId>();
     for (const e of events) {
       if (isKind(e, 'genesis') && e !== first) {
-        return new LedgerError('SCHEMA_VIOLATION', `a genesis event must be the first of its chain`);
+        return new LedgerError(
+          'SCHEMA_VIOLATION',
+          `a genesis event must be the first of its chain`,
+        );
       }
       for (const dep of e.deps) {
         if (inBlock.has(dep) || batchEvents.has(dep)) continue;
         if (!(await this.store.hasEvent(dep))) {
-          return new LedgerError('UNKNOWN_DEPENDENCY', `event ${e.id} depends on unknown event ${dep}`);
+          return new LedgerError(
+            'UNKNOWN_DEPENDENCY',
+            `event ${e.id} depends on unknown event ${dep}`,
+          );
         }
       }
       inBlock.add(e.id);

@@ -34,6 +34,14 @@ export interface LevelStoreOptions {
 
 type Db = Level<Uint8Array, Uint8Array>;
 
+/** An `append` call waiting for its write. */
+interface PendingAppend {
+  readonly blocks: readonly SignedBlock[];
+  readonly decoded: readonly (readonly LedgerEvent[] | undefined)[] | undefined;
+  readonly resolve: () => void;
+  readonly reject: (err: unknown) => void;
+}
+
 const EMPTY = new Uint8Array(0);
 const POINT_READ_CACHE = 16;
 const STATE_KEY = Buffer.from([Table.state]);
@@ -89,8 +97,9 @@ export class LevelStore implements EventStore {
   readonly #sizes: Map<string, number>;
   /** Chain heads already read or written (the store is single-process, so this stays true). */
   readonly #heads = new Map<string, ChainHead>();
-  /** Appends run one after another: positions and heads depend on the previous one. */
-  #appending: Promise<void> = Promise.resolve();
+  /** Appends waiting for the write in flight; positions and heads depend on the previous write. */
+  readonly #queue: PendingAppend[] = [];
+  #draining: Promise<void> | undefined;
   readonly #reader: LevelBlockReader;
   #closed = false;
 
@@ -182,38 +191,79 @@ export class LevelStore implements EventStore {
    * already decoded (by the validator), which spares decoding them again for
    * the genotype index; otherwise they are decoded here, and a block whose
    * events do not decode rejects the whole call with `SCHEMA_VIOLATION`.
+   *
+   * Calls made while a write is in flight are committed together in the
+   * next write (group commit: one fsync for all of them); each call still
+   * lands whole or not at all, and resolves only once it is durable.
    */
   append(
     blocks: readonly SignedBlock[],
     decoded?: readonly (readonly LedgerEvent[] | undefined)[],
   ): Promise<void> {
-    const run = this.#appending.then(() => this.#appendNow(blocks, decoded));
-    this.#appending = run.catch(() => undefined);
-    return run;
+    if (this.#closed) return Promise.reject(this.#closedError());
+    return new Promise<void>((resolve, reject) => {
+      this.#queue.push({ blocks, decoded, resolve, reject });
+      this.#draining ??= this.#drain();
+    });
   }
 
-  async #appendNow(
-    blocks: readonly SignedBlock[],
-    decoded?: readonly (readonly LedgerEvent[] | undefined)[],
-  ): Promise<void> {
-    this.#open();
-    if (blocks.length === 0) return;
-    const held = await this.#db.getMany(blocks.map((b) => key(Table.blockIds, [b.id])));
-    const fresh: { block: SignedBlock; events: readonly LedgerEvent[] }[] = [];
-    const seen = new Set<BlockId>();
-    blocks.forEach((block, i) => {
-      if (held[i] !== undefined || seen.has(block.id)) return;
-      seen.add(block.id);
-      // Decoding may throw: it happens before anything is written.
-      fresh.push({ block, events: eventsOfBlock(block, decoded?.[i]) });
-    });
-    if (fresh.length === 0) return;
+  async #drain(): Promise<void> {
+    try {
+      while (this.#queue.length > 0) await this.#commit(this.#queue.splice(0));
+    } finally {
+      this.#draining = undefined;
+    }
+  }
 
+  /** Writes the calls of `group` that prepare cleanly in one batch; settles every call. */
+  async #commit(group: readonly PendingAppend[]): Promise<void> {
+    let held: (Uint8Array | undefined)[];
+    try {
+      const ids = group.flatMap((call) => call.blocks.map((b) => key(Table.blockIds, [b.id])));
+      held = ids.length === 0 ? [] : await this.#db.getMany(ids);
+    } catch (err) {
+      for (const call of group) call.reject(err);
+      return;
+    }
+    const fresh: { block: SignedBlock; events: readonly LedgerEvent[] }[] = [];
+    const accepted: PendingAppend[] = [];
+    const seen = new Set<BlockId>();
+    let at = 0;
+    for (const call of group) {
+      const heldHere = held.slice(at, (at += call.blocks.length));
+      try {
+        // Decoding may throw: it happens before anything is written, and
+        // fails this call alone.
+        const mine: typeof fresh = [];
+        const mineIds = new Set<BlockId>();
+        call.blocks.forEach((block, i) => {
+          if (heldHere[i] !== undefined || seen.has(block.id) || mineIds.has(block.id)) return;
+          mineIds.add(block.id);
+          mine.push({ block, events: eventsOfBlock(block, call.decoded?.[i]) });
+        });
+        for (const id of mineIds) seen.add(id);
+        fresh.push(...mine);
+        accepted.push(call);
+      } catch (err) {
+        call.reject(err);
+      }
+    }
+    try {
+      if (fresh.length > 0) await this.#write(fresh);
+      for (const call of accepted) call.resolve();
+    } catch (err) {
+      for (const call of accepted) call.reject(err);
+    }
+  }
+
+  /** One atomic, durable batch holding `fresh` blocks and their index entries. */
+  async #write(fresh: readonly { block: SignedBlock; events: readonly LedgerEvent[] }[]) {
+    // No closed check here: calls accepted before close() are written, and close() waits.
     const heads = new Map<string, ChainHead | null>();
     for (const { block } of fresh) {
       const { realm, author } = block.header;
       const ck = realm + author;
-      if (!heads.has(ck)) heads.set(ck, (await this.head(realm, author)) ?? null);
+      if (!heads.has(ck)) heads.set(ck, (await this.#readHead(realm, author)) ?? null);
     }
 
     const batch = this.#db.batch();
@@ -222,7 +272,12 @@ export class LevelStore implements EventStore {
     let position = this.#nextPosition;
     let eventCount = this.#eventCount;
     for (const { block, events } of fresh) {
-      this.#putBlock(batch, block, events, position, grow);
+      try {
+        this.#putBlock(batch, block, events, position, grow);
+      } catch (err) {
+        await batch.close();
+        throw err;
+      }
       const { realm, author, seq, first, count } = block.header;
       const ck = realm + author;
       const head = heads.get(ck);
@@ -357,6 +412,10 @@ export class LevelStore implements EventStore {
   async head(realm: RealmId, author: PublicKey): Promise<ChainHead | undefined> {
     this.#open();
     if (!isIdHex(realm) || !isIdHex(author)) return undefined;
+    return this.#readHead(realm, author);
+  }
+
+  async #readHead(realm: RealmId, author: PublicKey): Promise<ChainHead | undefined> {
     const ck = realm + author;
     const cached = this.#heads.get(ck);
     if (cached !== undefined) return cached;
@@ -440,7 +499,7 @@ export class LevelStore implements EventStore {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    await this.#appending;
+    await this.#draining;
     await this.#db.close();
   }
 

@@ -7,6 +7,7 @@ import { frameHeader, importLog, importLogStream, LOG_MAGIC } from './log-file.j
 import { MemoryStore } from './memory-store.js';
 import { allBlocks, exportBytes, sampleLedger } from './__tests__/sample-ledger.js';
 
+// eslint-disable-next-line @typescript-eslint/require-await -- an async source, as files are
 async function* chunks(bytes: Uint8Array, size = 97): AsyncGenerator<Uint8Array> {
   for (let i = 0; i < bytes.length; i += size) yield bytes.subarray(i, i + size);
 }
@@ -38,7 +39,9 @@ describe('log files', () => {
 
   it('reports a file that cannot be read with BAD_LOG_FILE', async () => {
     const fresh = await Ledger.open(await MemoryStore.open());
-    await expect(importLog(fresh, '/nonexistent/evoledger.log')).rejects.toMatchObject({ code: 'BAD_LOG_FILE' });
+    await expect(importLog(fresh, '/nonexistent/evoledger.log')).rejects.toMatchObject({
+      code: 'BAD_LOG_FILE',
+    });
   });
 
   it('reports garbage and truncation without losing the blocks before them', async () => {

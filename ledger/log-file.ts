@@ -33,7 +33,11 @@ export function frameHeader(length: number): Uint8Array {
 }
 
 /** Writes every block of `store` (optionally one realm's) to `sink` in log order. */
-export async function writeLog(store: EventStore, sink: Writable, range: BlockRange = {}): Promise<number> {
+export async function writeLog(
+  store: EventStore,
+  sink: Writable,
+  range: BlockRange = {},
+): Promise<number> {
   const write = async (chunk: Uint8Array) => {
     if (!sink.write(chunk)) await once(sink, 'drain');
   };
@@ -48,7 +52,11 @@ export async function writeLog(store: EventStore, sink: Writable, range: BlockRa
 }
 
 /** Exports `store` to a file; returns the number of blocks written. */
-export async function exportLog(store: EventStore, path: string, range: BlockRange = {}): Promise<number> {
+export async function exportLog(
+  store: EventStore,
+  path: string,
+  range: BlockRange = {},
+): Promise<number> {
   const file = createWriteStream(path);
   try {
     const blocks = await writeLog(store, file, range);
@@ -79,10 +87,16 @@ export async function* readFrames(
   let base = 0; // file offset of buf[0]
   let headerChecked = false;
   let damagedAt = -1;
-  const damage = (offset: number, message: string): DamagedFrame => ({ offset, code: 'BAD_LOG_FILE', message });
+  const damage = (offset: number, message: string): DamagedFrame => ({
+    offset,
+    code: 'BAD_LOG_FILE',
+    message,
+  });
   const syncBuf = Buffer.from(SYNC);
 
-  const drain = function* (final: boolean): Generator<{ bytes: Uint8Array; offset: number } | DamagedFrame> {
+  const drain = function* (
+    final: boolean,
+  ): Generator<{ bytes: Uint8Array; offset: number } | DamagedFrame> {
     if (!headerChecked) {
       if (buf.length < LOG_MAGIC.length && !final) return;
       headerChecked = true;
@@ -90,7 +104,10 @@ export async function* readFrames(
         buf = buf.subarray(LOG_MAGIC.length);
         base += LOG_MAGIC.length;
       } else {
-        yield damage(0, 'the file does not start with the evoledger log header; reading frames anyway');
+        yield damage(
+          0,
+          'the file does not start with the evoledger log header; reading frames anyway',
+        );
       }
     }
     for (;;) {
@@ -123,12 +140,18 @@ export async function* readFrames(
         yield damage(damagedAt, `unreadable bytes from offset ${damagedAt} to ${base}`);
         damagedAt = -1;
       }
-      yield { bytes: new Uint8Array(buf.subarray(FRAME_HEADER, FRAME_HEADER + length)), offset: base };
+      yield {
+        bytes: new Uint8Array(buf.subarray(FRAME_HEADER, FRAME_HEADER + length)),
+        offset: base,
+      };
       buf = buf.subarray(FRAME_HEADER + length);
       base += FRAME_HEADER + length;
     }
     if (final && (damagedAt >= 0 || buf.length > 0)) {
-      yield damage(damagedAt >= 0 ? damagedAt : base, `unreadable or truncated bytes at the end (from offset ${damagedAt >= 0 ? damagedAt : base})`);
+      yield damage(
+        damagedAt >= 0 ? damagedAt : base,
+        `unreadable or truncated bytes at the end (from offset ${damagedAt >= 0 ? damagedAt : base})`,
+      );
     }
   };
 
@@ -177,7 +200,10 @@ export async function importLogStream(
   let batch: Uint8Array[] = [];
 
   const submit = async (final: boolean) => {
-    const report = await ledger.ingest([...waiting, ...batch], options.realm ? { realm: options.realm } : {});
+    const report = await ledger.ingest(
+      [...waiting, ...batch],
+      options.realm ? { realm: options.realm } : {},
+    );
     batch = [];
     accepted += report.accepted.length;
     events += report.accepted.reduce((n, b) => n + b.header.count, 0);
@@ -189,7 +215,12 @@ export async function importLogStream(
 
   for await (const frame of readFrames(source)) {
     if ('code' in frame) {
-      rejected.push({ block: null, code: 'BAD_LOG_FILE', message: frame.message, offset: frame.offset });
+      rejected.push({
+        block: null,
+        code: 'BAD_LOG_FILE',
+        message: frame.message,
+        offset: frame.offset,
+      });
       continue;
     }
     blocks++;
@@ -201,13 +232,19 @@ export async function importLogStream(
 }
 
 /** Imports a log file; see {@link importLogStream}. */
-export async function importLog(ledger: Ledger, path: string, options: ImportOptions = {}): Promise<ImportReport> {
+export async function importLog(
+  ledger: Ledger,
+  path: string,
+  options: ImportOptions = {},
+): Promise<ImportReport> {
   let stream: Readable;
   try {
     stream = createReadStream(path);
     await once(stream, 'open');
   } catch (err) {
-    throw new LedgerError('BAD_LOG_FILE', `cannot read ${path}: ${(err as Error).message}`, { cause: err });
+    throw new LedgerError('BAD_LOG_FILE', `cannot read ${path}: ${(err as Error).message}`, {
+      cause: err,
+    });
   }
   return importLogStream(ledger, stream as AsyncIterable<Uint8Array>, options);
 }

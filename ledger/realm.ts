@@ -59,7 +59,10 @@ export class RealmState {
   readonly genesis: EventId;
   readonly #founders: ReadonlySet<PublicKey>;
   /** Every membership event seen, whoever signed it: admin rights are resolved lazily. */
-  readonly #events = new Map<EventId, { author: PublicKey; deps: readonly EventId[]; body: MembershipBody }>();
+  readonly #events = new Map<
+    EventId,
+    { author: PublicKey; deps: readonly EventId[]; body: MembershipBody }
+  >();
   #resolved: { admins: Set<PublicKey>; members: Set<PublicKey> } | undefined;
 
   constructor(genesisEvent: { id: EventId; realm: RealmId; body: GenesisBody }) {
@@ -98,13 +101,18 @@ export class RealmState {
       const out = new Set<PublicKey>();
       for (const e of this.#events.values()) {
         const { action, member } = e.body;
-        if (action === 'add' && e.body.role === role && admins.has(e.author) && alive(member, e.deps)) {
+        if (
+          action === 'add' &&
+          e.body.role === role &&
+          admins.has(e.author) &&
+          alive(member, e.deps)
+        ) {
           out.add(member);
         }
       }
       return out;
     };
-    for (let grew = true; grew; ) {
+    for (let grew = true; grew;) {
       grew = false;
       for (const k of roleOf('admin')) {
         if (!admins.has(k)) {

@@ -66,14 +66,24 @@ const seqBytes = new Uint8Array(seqBuffer.buffer);
 const TWO_32 = 0x1_0000_0000;
 
 /** The raw 32-byte id of the record at `seq` in `author`'s chain of `realm`. */
-export function eventIdBytes(realm: Uint8Array, author: Uint8Array, seq: number, record: Uint8Array): Uint8Array {
+export function eventIdBytes(
+  realm: Uint8Array,
+  author: Uint8Array,
+  seq: number,
+  record: Uint8Array,
+): Uint8Array {
   seqBuffer.setUint32(0, Math.floor(seq / TWO_32));
   seqBuffer.setUint32(4, seq >>> 0);
   return taggedHash(EVENT_TAG, realm, author, seqBytes, record);
 }
 
 /** The id of the record at `seq` in `author`'s chain of `realm`. */
-export function eventIdOf(realm: Uint8Array, author: Uint8Array, seq: number, record: Uint8Array): EventId {
+export function eventIdOf(
+  realm: Uint8Array,
+  author: Uint8Array,
+  seq: number,
+  record: Uint8Array,
+): EventId {
   return idFromBytes<EventId>(eventIdBytes(realm, author, seq, record));
 }
 
@@ -108,7 +118,10 @@ export function decodeRecord(
     !Array.isArray(record.deps) ||
     !('body' in record)
   ) {
-    throw new LedgerError('SCHEMA_VIOLATION', `event ${envelope.id}: not a {v, kind, deps, body} record`);
+    throw new LedgerError(
+      'SCHEMA_VIOLATION',
+      `event ${envelope.id}: not a {v, kind, deps, body} record`,
+    );
   }
   if (record.deps.length > Limits.maxDeps) {
     throw new LedgerError('OVERSIZED', `event ${envelope.id} has ${record.deps.length} deps`);

@@ -384,6 +384,38 @@ export function describeEventStoreConformance(
       expect(new Set(positions)).toEqual(new Set(blocks.map((_, i) => i)));
     });
 
+    it('fails a bad call alone among concurrent ones', async () => {
+      const s = await fresh();
+      const { blocks } = sampleWorld();
+      const bad = new ChainBuilder(bob, realmB).next([invalidRecord()]);
+      const results = await Promise.allSettled([
+        s.append([blocks[0]!]),
+        s.append([bad]),
+        s.append([blocks[1]!, blocks[0]!]),
+        s.append([blocks[1]!]),
+      ]);
+      expect(results.map((r) => r.status)).toEqual([
+        'fulfilled',
+        'rejected',
+        'fulfilled',
+        'fulfilled',
+      ]);
+      expect(results[1]).toMatchObject({ reason: { code: 'SCHEMA_VIOLATION' } });
+      expect(await s.hasBlock(bad.id)).toBe(false);
+      expect((await collect(s.blocks())).map((b) => b.id)).toEqual([blocks[0]!.id, blocks[1]!.id]);
+      expect(await s.counts()).toEqual({ blocks: 2, events: 5 });
+    });
+
+    it('lets pending appends finish on close, then refuses work', async () => {
+      const s = await fresh();
+      const { blocks } = sampleWorld();
+      const pending = s.append(blocks);
+      await s.close();
+      await expect(pending).resolves.toBeUndefined();
+      await expect(s.append(blocks)).rejects.toMatchObject({ code: 'STORE_UNAVAILABLE' });
+      await expect(s.hasBlock(blocks[0]!.id)).rejects.toMatchObject({ code: 'STORE_UNAVAILABLE' });
+    });
+
     if (reopen !== undefined) {
       it('keeps everything across close and reopen, and appends after it', async () => {
         const { s, blocks, expected, aliceA } = await filled();

@@ -5,13 +5,16 @@ import { decodeBlock, sealBlock } from './block.js';
 import { MemoryStore } from './memory-store.js';
 import { encodeRecord } from './record.js';
 import { verifyStore } from './verify.js';
+import type { VerifyProgress } from './verify.js';
+import type { EventStore } from './store.js';
 import { runDraft, testIdentity } from './__tests__/fixtures.js';
 import { sampleLedger } from './__tests__/sample-ledger.js';
 
-async function verdict(store: MemoryStore | Awaited<ReturnType<typeof sampleLedger>>['ledger']['store'], workers: number) {
-  let last;
+async function verdict(store: EventStore, workers: number): Promise<VerifyProgress> {
+  let last: VerifyProgress | undefined;
   for await (const p of verifyStore(store, { workers, every: 1 })) last = p;
-  return last!;
+  if (last === undefined) throw new Error('verifyStore yielded nothing');
+  return last;
 }
 
 describe('verifyStore', () => {
@@ -37,15 +40,20 @@ describe('verifyStore', () => {
     const dangling = sealBlock(stranger, realm, undefined, [
       encodeCanonical({ v: 1, body: {}, deps: [new Uint8Array(32)], kind: 'future-kind' }),
     ]);
-    const gap = sealBlock(stranger, realm, { realm, author: stranger.publicKey, seq: 4, id: dangling.id, nextEvent: 9 }, [
-      encodeRecord(runDraft(3)),
-    ]);
+    const gap = sealBlock(
+      stranger,
+      realm,
+      { realm, author: stranger.publicKey, seq: 4, id: dangling.id, nextEvent: 9 },
+      [encodeRecord(runDraft(3))],
+    );
     // A block whose signature no longer matches (a flipped bit in the signature).
     const other = testIdentity('verify-other');
     const honest = sealBlock(other, realm, undefined, [encodeRecord(runDraft(4))]);
     const forgedSig = new Uint8Array(honest.signature);
     forgedSig[0]! ^= 1;
-    const forged = decodeBlock(encodeCanonical([honest.headerBytes, forgedSig, honest.records]), { verify: false });
+    const forged = decodeBlock(encodeCanonical([honest.headerBytes, forgedSig, honest.records]), {
+      verify: false,
+    });
     await store.append([dangling, gap, forged]);
     const v = await verdict(store, 2);
     const codes = v.problems.map((p) => p.code).sort();

@@ -1,4 +1,4 @@
-import type { BlockId, EventId, PublicKey, RealmId } from '../crypto/index.js';
+import type { BlockId, EventId, RealmId } from '../crypto/index.js';
 import type { BlockCheck } from './block-check.js';
 import { inlineChecker, workerChecker } from './block-checker.js';
 import type { BlockChecker } from './block-checker.js';
@@ -41,10 +41,14 @@ const BATCH = 8;
  * realm starts with a genesis that defines it, that closed realms hold only
  * members' blocks, and that each dependency appeared earlier in the log.
  */
-export async function* verifyStore(store: EventStore, options: VerifyOptions = {}): AsyncGenerator<VerifyProgress> {
+export async function* verifyStore(
+  store: EventStore,
+  options: VerifyOptions = {},
+): AsyncGenerator<VerifyProgress> {
   const every = options.every ?? 100;
   const workers = options.workers ?? undefined;
-  const checker: BlockChecker = workers !== undefined && workers <= 1 ? inlineChecker() : workerChecker(workers);
+  const checker: BlockChecker =
+    workers !== undefined && workers <= 1 ? inlineChecker() : workerChecker(workers);
   const ordered = new OrderedChecks();
   let blocks = 0;
   let sinceYield = 0;
@@ -114,28 +118,45 @@ class OrderedChecks {
     const head = this.#heads.get(key);
     const expected = head === undefined ? 0 : head.seq + 1;
     if (c.seq !== expected) {
-      this.#problem(c.id, c.seq < expected ? 'CHAIN_FORK' : 'CHAIN_GAP', `block ${c.seq} of ${c.author}, expected ${expected}`);
+      this.#problem(
+        c.id,
+        c.seq < expected ? 'CHAIN_FORK' : 'CHAIN_GAP',
+        `block ${c.seq} of ${c.author}, expected ${expected}`,
+      );
     } else if (head !== undefined && (c.prev !== head.id || c.first !== head.nextEvent)) {
       this.#problem(c.id, 'WRONG_PREV', `block ${c.id} does not follow ${head.id}`);
     }
     this.#heads.set(key, { seq: c.seq, id: c.id, nextEvent: c.first + c.count });
 
     const first = c.realmEvents[0];
-    if (first !== undefined && isKind(first, 'genesis') && first.seq === 0 && realmIdOf(first.body) === c.realm) {
+    if (
+      first !== undefined &&
+      isKind(first, 'genesis') &&
+      first.seq === 0 &&
+      realmIdOf(first.body) === c.realm
+    ) {
       if (!this.#realms.has(c.realm)) this.#realms.set(c.realm, new RealmState(first));
     }
     const realm = this.#realms.get(c.realm);
     if (realm === undefined) {
       this.#problem(c.id, 'UNKNOWN_REALM', `realm ${c.realm} has no genesis before this block`);
-    } else if (!realm.mayWrite(c.author as PublicKey)) {
-      this.#problem(c.id, 'NOT_A_MEMBER', `${c.author} is not a member of closed realm "${realm.name}"`);
+    } else if (!realm.mayWrite(c.author)) {
+      this.#problem(
+        c.id,
+        'NOT_A_MEMBER',
+        `${c.author} is not a member of closed realm "${realm.name}"`,
+      );
     }
     for (const e of c.realmEvents) realm?.apply(e);
 
     for (let i = 0; i < c.eventIds.length; i++) {
       for (const dep of c.deps[i]!) {
         if (!this.#seen.has(dep)) {
-          this.#problem(c.id, 'UNKNOWN_DEPENDENCY', `event ${c.eventIds[i]} depends on ${dep}, not held before it`);
+          this.#problem(
+            c.id,
+            'UNKNOWN_DEPENDENCY',
+            `event ${c.eventIds[i]} depends on ${dep}, not held before it`,
+          );
         }
       }
       this.#seen.add(c.eventIds[i]!);

@@ -39,7 +39,7 @@ export class LedgerWriter implements EventSink {
   #inFlight = 0;
   #draining = false;
   #waiters: (() => void)[] = [];
-  #failure: unknown;
+  #failure: Error | undefined;
   #emitted = 0;
 
   constructor(
@@ -67,7 +67,12 @@ export class LedgerWriter implements EventSink {
   emit(draft: EventDraft): EventId {
     if (this.#failure !== undefined) throw this.#failure;
     const record = encodeRecord(draft);
-    const raw = eventIdBytes(this.#realmBytes, this.#identity.publicKeyBytes, this.#nextEvent, record);
+    const raw = eventIdBytes(
+      this.#realmBytes,
+      this.#identity.publicKeyBytes,
+      this.#nextEvent,
+      record,
+    );
     const id = idFromBytes<EventId>(raw);
     // The event as the store will index it, built from the typed draft: our
     // own events are not decoded again (strangers' always are).
@@ -93,7 +98,14 @@ export class LedgerWriter implements EventSink {
 
   #seal(): void {
     if (this.#records.length === 0) return;
-    const block = sealBlock(this.#identity, this.realm, this.#head, this.#records, this.#ids, this.#idBytes);
+    const block = sealBlock(
+      this.#identity,
+      this.realm,
+      this.#head,
+      this.#records,
+      this.#ids,
+      this.#idBytes,
+    );
     const events = this.#events;
     this.#head = {
       realm: this.realm,
@@ -127,13 +139,16 @@ export class LedgerWriter implements EventSink {
         );
         const rejection = report.rejected[0];
         if (rejection !== undefined) {
-          this.#failure = new LedgerError(rejection.code, `own block refused: ${rejection.message}`);
+          this.#failure = new LedgerError(
+            rejection.code,
+            `own block refused: ${rejection.message}`,
+          );
         }
         this.#inFlight = 0;
         for (const wake of this.#waiters.splice(0)) wake();
       }
     } catch (err) {
-      this.#failure ??= err;
+      this.#failure ??= err instanceof Error ? err : new Error(String(err));
     } finally {
       this.#draining = false;
       for (const wake of this.#waiters.splice(0)) wake();
@@ -145,7 +160,11 @@ export class LedgerWriter implements EventSink {
    * blocks are not yet durable (default 0: all of them are).
    */
   async settle(maxPending = 0): Promise<void> {
-    while (this.#queue.length + this.#inFlight > maxPending && this.#draining && this.#failure === undefined) {
+    while (
+      this.#queue.length + this.#inFlight > maxPending &&
+      this.#draining &&
+      this.#failure === undefined
+    ) {
       await new Promise<void>((resolve) => this.#waiters.push(resolve));
     }
     if (this.#failure !== undefined) throw this.#failure;

@@ -42,18 +42,23 @@ describe('canonical encoding laws', () => {
 
   it('is unique: equal values give equal bytes, whatever the key insertion order', () => {
     fc.assert(
-      fc.property(fc.dictionary(fc.string({ maxLength: 6 }), canonicalValue, { maxKeys: 8 }), (d) => {
-        const reversed = Object.fromEntries(Object.entries(d).reverse());
-        expect(bytesEqual(encodeCanonical(d), encodeCanonical(reversed))).toBe(true);
-        expect(bytesEqual(encodeCanonical(decodeCanonical(encodeCanonical(d))), encodeCanonical(d))).toBe(true);
-      }),
+      fc.property(
+        fc.dictionary(fc.string({ maxLength: 6 }), canonicalValue, { maxKeys: 8 }),
+        (d) => {
+          const reversed = Object.fromEntries(Object.entries(d).reverse());
+          expect(bytesEqual(encodeCanonical(d), encodeCanonical(reversed))).toBe(true);
+          expect(
+            bytesEqual(encodeCanonical(decodeCanonical(encodeCanonical(d))), encodeCanonical(d)),
+          ).toBe(true);
+        },
+      ),
       fcParams(),
     );
   });
 });
 
 describe('the fast codec against cborg, the oracle', () => {
-  it('encodes every value to exactly cborg\'s RFC 8949 bytes', () => {
+  it("encodes every value to exactly cborg's RFC 8949 bytes", () => {
     fc.assert(
       fc.property(canonicalValue, (v) => {
         expect(bytesEqual(encodeCanonical(v), encodeWithCborg(v))).toBe(true);
@@ -115,19 +120,23 @@ describe('sha256 backends agree', () => {
 describe('signature backends agree', () => {
   it('node:crypto and @noble/curves sign identically and verify each other', () => {
     fc.assert(
-      fc.property(fc.uint8Array({ minLength: 32, maxLength: 32 }), fc.uint8Array({ maxLength: 300 }), (secret, msg) => {
-        const pub = nodeBackend.publicKey(secret);
-        expect(bytesEqual(pub, nobleBackend.publicKey(secret))).toBe(true);
-        const s1 = nodeBackend.sign(secret, msg);
-        const s2 = nobleBackend.sign(secret, msg);
-        expect(bytesEqual(s1, s2)).toBe(true); // RFC 8032 signatures are deterministic
-        expect(nobleBackend.verify(pub, msg, s1)).toBe(true);
-        expect(nodeBackend.verify(pub, msg, s2)).toBe(true);
-        const tampered = new Uint8Array(msg.length + 1);
-        tampered.set(msg);
-        expect(nodeBackend.verify(pub, tampered, s1)).toBe(false);
-        expect(nobleBackend.verify(pub, tampered, s1)).toBe(false);
-      }),
+      fc.property(
+        fc.uint8Array({ minLength: 32, maxLength: 32 }),
+        fc.uint8Array({ maxLength: 300 }),
+        (secret, msg) => {
+          const pub = nodeBackend.publicKey(secret);
+          expect(bytesEqual(pub, nobleBackend.publicKey(secret))).toBe(true);
+          const s1 = nodeBackend.sign(secret, msg);
+          const s2 = nobleBackend.sign(secret, msg);
+          expect(bytesEqual(s1, s2)).toBe(true); // RFC 8032 signatures are deterministic
+          expect(nobleBackend.verify(pub, msg, s1)).toBe(true);
+          expect(nodeBackend.verify(pub, msg, s2)).toBe(true);
+          const tampered = new Uint8Array(msg.length + 1);
+          tampered.set(msg);
+          expect(nodeBackend.verify(pub, tampered, s1)).toBe(false);
+          expect(nobleBackend.verify(pub, tampered, s1)).toBe(false);
+        },
+      ),
       fcParams({ numRuns: 50 }),
     );
   });

@@ -1,4 +1,4 @@
-import fc from 'fast-check';
+import type fc from 'fast-check';
 
 /**
  * Shared fast-check parameters. A failing property prints its seed and path

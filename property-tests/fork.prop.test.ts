@@ -24,7 +24,13 @@ describe('author chains', () => {
             if (seq === at) forkHead = head;
             const b = sealBlock(author, realm, head, [encodeRecord(runDraft(seq))]);
             chain.push(b);
-            head = { realm, author: author.publicKey, seq, id: b.id, nextEvent: b.header.first + 1 };
+            head = {
+              realm,
+              author: author.publicKey,
+              seq,
+              id: b.id,
+              nextEvent: b.header.first + 1,
+            };
           }
           const fork = sealBlock(author, realm, forkHead, [encodeRecord(runDraft(1000 + at))]);
 
@@ -40,7 +46,9 @@ describe('author chains', () => {
           expect(report.rejected.map((r) => r.code)).toContain('CHAIN_FORK');
           const evidence = report.forks[0]!;
           expect(evidence.seq).toBe(at);
-          expect(new Set([evidence.held.id, evidence.conflicting.id])).toEqual(new Set([fork.id, chain[at]!.id]));
+          expect(new Set([evidence.held.id, evidence.conflicting.id])).toEqual(
+            new Set([fork.id, chain[at]!.id]),
+          );
           // Neither branch's first-arrived blocks are lost.
           const kept = forkFirst ? fork : chain[at]!;
           expect(await ledger.store.hasBlock(kept.id)).toBe(true);

@@ -6,6 +6,7 @@ import { MemoryStore } from '../ledger/memory-store.js';
 import { allBlocks, exportBytes, sampleLedger } from '../ledger/__tests__/sample-ledger.js';
 import { fcParams } from './fc.js';
 
+// eslint-disable-next-line @typescript-eslint/require-await -- an async source, as files are
 async function* once(bytes: Uint8Array): AsyncGenerator<Uint8Array> {
   yield bytes;
 }
@@ -35,7 +36,12 @@ describe('exported log files under single-bit damage', () => {
     const hit = blocks[d]!.header;
     return new Set(
       blocks
-        .filter((b) => b.header.author === hit.author && b.header.realm === hit.realm && b.header.seq >= hit.seq)
+        .filter(
+          (b) =>
+            b.header.author === hit.author &&
+            b.header.realm === hit.realm &&
+            b.header.seq >= hit.seq,
+        )
         .map((b) => b.id),
     );
   }

@@ -22,7 +22,8 @@ interface EvolveOptions extends CommonOptions {
 function int(name: string, value: string | undefined, min: number): number | undefined {
   if (value === undefined) return undefined;
   const n = Number(value);
-  if (!Number.isSafeInteger(n) || n < min) throw new CliError('USAGE', `--${name} takes a whole number ≥ ${min}, got "${value}"`);
+  if (!Number.isSafeInteger(n) || n < min)
+    throw new CliError('USAGE', `--${name} takes a whole number ≥ ${min}, got "${value}"`);
   return n;
 }
 
@@ -60,7 +61,8 @@ export function registerEvolveCommands(program: Command): void {
           ? new cliProgress.SingleBar(
               {
                 stream: process.stderr,
-                format: ' {bar} {value}/{total} evals | gen {generation} | best {best} | species {species}',
+                format:
+                  ' {bar} {value}/{total} evals | gen {generation} | best {best} | species {species}',
                 hideCursor: true,
               },
               cliProgress.Presets.shades_classic,
@@ -76,27 +78,46 @@ export function registerEvolveCommands(program: Command): void {
             ...(maxEvaluations !== undefined ? { maxEvaluations } : {}),
           },
           ...(workers !== undefined ? { workers } : {}),
-          ...(opts.resume !== undefined ? { resume: opts.resume === true ? true : (opts.resume as EventId) } : {}),
+          ...(opts.resume !== undefined
+            ? { resume: opts.resume === true ? true : (opts.resume as EventId) }
+            : {}),
           discard: !opts.ledger,
           signal: controller.signal,
           onProgress(p) {
             if (bar === undefined) return;
-            const payload = { generation: p.generation, best: p.best.toFixed(4), species: p.species };
-            if (bar.getTotal() === 0 || !bar.isActive) bar.start(maxEvaluations ?? Math.max(p.evaluations * 4, 1000), p.evaluations, payload);
+            const payload = {
+              generation: p.generation,
+              best: p.best.toFixed(4),
+              species: p.species,
+            };
+            if (bar.getTotal() === 0 || !bar.isActive)
+              bar.start(
+                maxEvaluations ?? Math.max(p.evaluations * 4, 1000),
+                p.evaluations,
+                payload,
+              );
             if (p.evaluations > bar.getTotal()) bar.setTotal(p.evaluations * 2);
             bar.update(p.evaluations, payload);
           },
         });
         bar?.stop();
         const counts = await ctx.ledger.store.counts();
-        out.line(`${summary.solved ? 'solved' : 'not solved'} ${summary.task} (seed ${summary.seed}) — stopped: ${summary.stopped}`);
+        out.line(
+          `${summary.solved ? 'solved' : 'not solved'} ${summary.task} (seed ${summary.seed}) — stopped: ${summary.stopped}`,
+        );
         out.line(`  evaluations  ${summary.evaluations}`);
         out.line(`  generations  ${summary.generations}`);
-        out.line(`  champion     ${summary.champion.genotypeId} fitness ${summary.champion.fitness}`);
+        out.line(
+          `  champion     ${summary.champion.genotypeId} fitness ${summary.champion.fitness}`,
+        );
         out.line(`  run          ${summary.run}`);
-        out.line(`  events       ${summary.events} written (${counts.events} in the ledger at ${ctx.dir})`);
+        out.line(
+          `  events       ${summary.events} written (${counts.events} in the ledger at ${ctx.dir})`,
+        );
         out.line(`  time         ${(summary.wallMs / 1000).toFixed(2)} s`);
-        out.line(`  next         evoledger lineage ${shortId(summary.champion.genotypeId)}…  |  evoledger replay  |  evoledger verify`);
+        out.line(
+          `  next         evoledger lineage ${shortId(summary.champion.genotypeId)}…  |  evoledger replay  |  evoledger verify`,
+        );
         out.result({ ok: true, ...summary });
       } finally {
         bar?.stop();
@@ -107,9 +128,11 @@ export function registerEvolveCommands(program: Command): void {
     },
   );
 
-  action(program.command('tasks').description('list the built-in tasks'), async (out) => {
+  action(program.command('tasks').description('list the built-in tasks'), (out) => {
     const list = tasks();
-    for (const t of list) out.line(`${t.id.padEnd(12)} v${t.version}  ${t.description}  ${JSON.stringify(t.params)}`);
+    for (const t of list)
+      out.line(`${t.id.padEnd(12)} v${t.version}  ${t.description}  ${JSON.stringify(t.params)}`);
     out.result({ ok: true, tasks: list });
+    return Promise.resolve();
   });
 }

@@ -1,7 +1,13 @@
 import type { Command } from 'commander';
 import { shortId } from '../../crypto/index.js';
 import type { BlockId, EventId } from '../../crypto/index.js';
-import { exportLog, importLog, inclusionProof, verifyInclusion, verifyStore } from '../../ledger/index.js';
+import {
+  exportLog,
+  importLog,
+  inclusionProof,
+  verifyInclusion,
+  verifyStore,
+} from '../../ledger/index.js';
 import { action } from '../command.js';
 import type { CommonOptions } from '../command.js';
 import { initialise, openContext } from '../context.js';
@@ -18,12 +24,22 @@ export function registerLedgerCommands(program: Command): void {
       .option('--realm-name <name>', 'name of the realm to create', 'local')
       .option('--closed', 'members only'),
     async (out, opts: CommonOptions & { realmName: string; closed?: boolean }) => {
-      const ctx = await initialise(opts.dir, { realmName: opts.realmName, closed: opts.closed === true });
+      const ctx = await initialise(opts.dir, {
+        realmName: opts.realmName,
+        closed: opts.closed === true,
+      });
       try {
         out.line(`initialised ${ctx.dir}`);
         out.line(`identity  ${ctx.identity.publicKey}`);
-        out.line(`realm     ${ctx.config.realm} ("${opts.realmName}", ${opts.closed ? 'closed' : 'open'})`);
-        out.result({ ok: true, dir: ctx.dir, publicKey: ctx.identity.publicKey, realm: ctx.config.realm });
+        out.line(
+          `realm     ${ctx.config.realm} ("${opts.realmName}", ${opts.closed ? 'closed' : 'open'})`,
+        );
+        out.result({
+          ok: true,
+          dir: ctx.dir,
+          publicKey: ctx.identity.publicKey,
+          realm: ctx.config.realm,
+        });
       } finally {
         await ctx.close();
       }
@@ -43,8 +59,21 @@ export function registerLedgerCommands(program: Command): void {
         for await (const e of ctx.ledger.store.events(opts.kind ? { kind: opts.kind } : {})) {
           if (opts.limit !== undefined && n >= opts.limit) break;
           n++;
-          if (out.json) process.stdout.write(toJson({ id: e.id, kind: e.kind, author: e.author, seq: e.seq, deps: e.deps, body: e.body }) + '\n');
-          else out.line(`${String(e.position).padStart(6)}  ${shortId(e.id)}  ${e.kind.padEnd(10)}  ${shortId(e.author)}#${e.seq}  ${summariseEvent(e)}`);
+          if (out.json)
+            process.stdout.write(
+              toJson({
+                id: e.id,
+                kind: e.kind,
+                author: e.author,
+                seq: e.seq,
+                deps: e.deps,
+                body: e.body,
+              }) + '\n',
+            );
+          else
+            out.line(
+              `${String(e.position).padStart(6)}  ${shortId(e.id)}  ${e.kind.padEnd(10)}  ${shortId(e.author)}#${e.seq}  ${summariseEvent(e)}`,
+            );
         }
         out.result({ ok: true, events: n });
       } finally {
@@ -54,18 +83,33 @@ export function registerLedgerCommands(program: Command): void {
   );
 
   action(
-    program.command('verify').description('re-check every block, chain, event and dependency in the store'),
+    program
+      .command('verify')
+      .description('re-check every block, chain, event and dependency in the store'),
     async (out, opts: CommonOptions) => {
       const ctx = await openContext(opts.dir);
       try {
         const started = performance.now();
-        let last = { blocks: 0, events: 0, problems: [] as readonly { block: BlockId; code: string; message: string }[] };
+        let last = {
+          blocks: 0,
+          events: 0,
+          problems: [] as readonly { block: BlockId; code: string; message: string }[],
+        };
         for await (const p of verifyStore(ctx.ledger.store, { every: 1000 })) last = p;
         const seconds = (performance.now() - started) / 1000;
         for (const p of last.problems) out.warn(`${p.code} block ${p.block}: ${p.message}`);
         const ok = last.problems.length === 0;
-        out.line(`${ok ? 'ok' : 'FAILED'}: ${last.blocks} blocks, ${last.events} events verified in ${seconds.toFixed(2)} s` + (ok ? '' : `, ${last.problems.length} problem(s)`));
-        out.result({ ok, blocks: last.blocks, events: last.events, problems: last.problems, seconds });
+        out.line(
+          `${ok ? 'ok' : 'FAILED'}: ${last.blocks} blocks, ${last.events} events verified in ${seconds.toFixed(2)} s` +
+            (ok ? '' : `, ${last.problems.length} problem(s)`),
+        );
+        out.result({
+          ok,
+          blocks: last.blocks,
+          events: last.events,
+          problems: last.problems,
+          seconds,
+        });
         return ok ? 0 : 1;
       } finally {
         await ctx.close();
@@ -74,7 +118,10 @@ export function registerLedgerCommands(program: Command): void {
   );
 
   action(
-    program.command('export').argument('<file>', 'log file to write').description('write every block to a portable log file'),
+    program
+      .command('export')
+      .argument('<file>', 'log file to write')
+      .description('write every block to a portable log file'),
     async (out, opts: CommonOptions, file: string) => {
       const ctx = await openContext(opts.dir);
       try {
@@ -124,13 +171,16 @@ export function registerLedgerCommands(program: Command): void {
         const event = /^[0-9a-f]{64}$/.test(id) ? await store.getEvent(id as EventId) : undefined;
         if (event !== undefined) {
           const block = await store.getBlock(event.block);
-          if (block === undefined) throw new CliError('NOT_FOUND', `block ${event.block} of event ${id} is missing`);
+          if (block === undefined)
+            throw new CliError('NOT_FOUND', `block ${event.block} of event ${id} is missing`);
           verifyInclusion(inclusionProof(block, event.index));
           out.line(`event    ${event.id}`);
           out.line(`kind     ${event.kind} (v${event.v})`);
           out.line(`author   ${event.author} #${event.seq}`);
           out.line(`realm    ${event.realm}`);
-          out.line(`block    ${event.block} [${event.index}] (signature and inclusion proof verified)`);
+          out.line(
+            `block    ${event.block} [${event.index}] (signature and inclusion proof verified)`,
+          );
           out.line(`deps     ${event.deps.length === 0 ? '-' : event.deps.join('\n         ')}`);
           out.line(`summary  ${summariseEvent(event)}`);
           out.line(`body     ${toJson(event.body)}`);
@@ -138,13 +188,23 @@ export function registerLedgerCommands(program: Command): void {
           return;
         }
         const block = /^[0-9a-f]{64}$/.test(id) ? await store.getBlock(id as BlockId) : undefined;
-        if (block === undefined) throw new CliError('NOT_FOUND', `no event or block ${id} in ${ctx.dir}; "evoledger log" lists ids`);
+        if (block === undefined)
+          throw new CliError(
+            'NOT_FOUND',
+            `no event or block ${id} in ${ctx.dir}; "evoledger log" lists ids`,
+          );
         const h = block.header;
         out.line(`block    ${block.id}`);
-        out.line(`author   ${h.author} block #${h.seq}, events ${h.first}..${h.first + h.count - 1}`);
+        out.line(
+          `author   ${h.author} block #${h.seq}, events ${h.first}..${h.first + h.count - 1}`,
+        );
         out.line(`realm    ${h.realm}`);
         out.line(`prev     ${h.prev ?? '-'}`);
-        out.result({ ok: true, type: 'block', block: { id: block.id, header: h, events: block.eventIds } });
+        out.result({
+          ok: true,
+          type: 'block',
+          block: { id: block.id, header: h, events: block.eventIds },
+        });
       } finally {
         await ctx.close();
       }

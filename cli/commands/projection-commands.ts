@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { isIdHex, shortId } from '../../crypto/index.js';
+import { shortId } from '../../crypto/index.js';
 import type { EventId, GenotypeId } from '../../crypto/index.js';
 import { importLog, Ledger } from '../../ledger/index.js';
 import type { EventStore } from '../../ledger/index.js';
@@ -37,9 +37,9 @@ async function withProjections<T>(dir: string, fn: (store: EventStore, live: Liv
   const ctx = await openContext(dir);
   try {
     const store = ctx.ledger.store;
-    const cached = await LiveProjection.open(store);
-    const live = cached;
-    if (live.source === 'rebuilt' || live.state.events > 0) await live.save(store).catch(() => undefined);
+    const live = await LiveProjection.open(store);
+    // Refresh the cache when it was missing or behind; a failed write only costs the next open time.
+    if (live.foldedOnOpen > 0) await live.save(store).catch(() => false);
     return await fn(store, live);
   } finally {
     await ctx.close();
@@ -48,7 +48,7 @@ async function withProjections<T>(dir: string, fn: (store: EventStore, live: Liv
 
 /** A full id, or a unique prefix of a known genotype id (as text output shows them). */
 function resolveGenotype(live: LiveProjection, given: string): GenotypeId {
-  if (isIdHex(given)) return given as GenotypeId;
+  if (/^[0-9a-f]{64}$/.test(given)) return given as GenotypeId;
   if (!/^[0-9a-f]{4,63}$/.test(given)) throw new CliError('USAGE', `"${given}" is not a genotype id (hex, at least 4 digits)`);
   const hits = new Set<string>();
   for (const g of live.state.origins.keys()) if (g.startsWith(given)) hits.add(g);
@@ -121,7 +121,11 @@ export function registerProjectionCommands(program: Command): void {
       }
       return withProjections(opts.dir, async (store, live) => {
         const genotype = resolveGenotype(live, given);
-        const l = await lineage(store, genotype, { ...(opts.depth === undefined ? {} : { depth: opts.depth }), verify: opts.verify });
+        const l = await lineage(store, genotype, {
+          ...(opts.depth === undefined ? {} : { depth: opts.depth }),
+          verify: opts.verify,
+          projection: live.state,
+        });
         if (opts.format === 'dot' && !out.json) process.stdout.write(formatLineageDot(l) + '\n');
         else if (opts.format === 'json' && !out.json) process.stdout.write(JSON.stringify(l) + '\n');
         else for (const line of formatLineageText(l)) out.line(line);

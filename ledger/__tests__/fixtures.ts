@@ -53,11 +53,21 @@ export function runDraft(seed = 1): EventDraft {
   return {
     kind: 'run',
     deps: [],
-    body: { task: { id: 'xor', version: 1, params: {} }, seed, config: { population: 50 }, engine: 'test/1' },
+    body: {
+      task: { id: 'xor', version: 1, params: {} },
+      seed,
+      config: { population: 50 },
+      engine: 'test/1',
+    },
   };
 }
 
 /** Record bytes of a kind this version does not know. */
 export function futureRecord(): Uint8Array {
-  return encodeCanonical({ v: 1, kind: 'future-kind', deps: [], body: { x: 1, note: 'kept as is' } });
+  return encodeCanonical({
+    v: 1,
+    kind: 'future-kind',
+    deps: [],
+    body: { x: 1, note: 'kept as is' },
+  });
 }

@@ -8,7 +8,9 @@ import { createRealm } from '../realm.js';
 import { evaluationDraft, mutationDraft, runDraft, testIdentity } from './fixtures.js';
 
 /** A small ledger: a realm genesis, then three authors writing interleaved small blocks. */
-export async function sampleLedger(options: { authors?: number; blocksPerAuthor?: number; blockSize?: number } = {}) {
+export async function sampleLedger(
+  options: { authors?: number; blocksPerAuthor?: number; blockSize?: number } = {},
+) {
   const authors = options.authors ?? 3;
   const perAuthor = options.blocksPerAuthor ?? 3;
   const blockSize = options.blockSize ?? 4;
@@ -17,13 +19,17 @@ export async function sampleLedger(options: { authors?: number; blocksPerAuthor?
   const { realm, block } = createRealm(admin, { name: 'sample' });
   await ledger.ingest([block]);
   const writers = await Promise.all(
-    Array.from({ length: authors }, (_, a) => ledger.writer(testIdentity(`sample-${a}`), realm, { blockSize })),
+    Array.from({ length: authors }, (_, a) =>
+      ledger.writer(testIdentity(`sample-${a}`), realm, { blockSize }),
+    ),
   );
   const last = writers.map((w) => w.emit(runDraft(1)));
   for (let i = 1; i < perAuthor * blockSize; i++) {
     for (let a = 0; a < authors; a++) {
       const w = writers[a]!;
-      last[a] = w.emit(i % 2 === 0 ? mutationDraft(last[a]!, i) : evaluationDraft(last[a]!, last[a]!, i));
+      last[a] = w.emit(
+        i % 2 === 0 ? mutationDraft(last[a]!, i) : evaluationDraft(last[a]!, last[a]!, i),
+      );
       if (w.emitted % blockSize === 0) await w.flush();
     }
   }

@@ -32,7 +32,7 @@ export const evaluationKind = defineKind({
     cost: v.pipe(finite, v.minValue(0)),
     solved: v.boolean(),
     evaluations: v.pipe(uint, v.minValue(1)),
-  }) as unknown as v.GenericSchema<unknown, EvaluationBody>,
+  }),
   // Keys in canonical order (shorter first, then bytewise): the encoder then need not sort.
   encode: (b: EvaluationBody) => ({
     run: idBytes(b.run),

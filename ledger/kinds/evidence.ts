@@ -30,7 +30,12 @@ const signedHeader = v.object({
 export const evidenceKind = defineKind({
   kind: 'evidence',
   version: 1,
-  schema: v.object({ offender: wireId<PublicKey>(), seq: uint, first: signedHeader, second: signedHeader }),
+  schema: v.object({
+    offender: wireId<PublicKey>(),
+    seq: uint,
+    first: signedHeader,
+    second: signedHeader,
+  }),
   encode: (b: EvidenceBody) => ({
     seq: b.seq,
     first: { header: b.first.header, signature: b.first.signature },

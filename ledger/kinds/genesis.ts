@@ -23,5 +23,10 @@ export const genesisKind = defineKind({
     open: v.boolean(),
     nonce: v.pipe(v.number(), v.integer(), v.minValue(0)),
   }),
-  encode: (b: GenesisBody) => ({ name: b.name, open: b.open, nonce: b.nonce, admins: b.admins.map(idBytes) }),
+  encode: (b: GenesisBody) => ({
+    name: b.name,
+    open: b.open,
+    nonce: b.nonce,
+    admins: b.admins.map(idBytes),
+  }),
 });

@@ -41,8 +41,15 @@ export const mutationKind = defineKind({
   }) as unknown as v.GenericSchema<unknown, MutationBody>,
   encode: (b: MutationBody) => {
     // Keys in canonical order (shorter first, then bytewise): the encoder then need not sort.
-    const tail = { seed: b.seed, child: idBytes(b.child), parent: idBytes(b.parent), generation: b.generation };
-    return b.mate === undefined ? { ops: b.ops, ...tail } : { ops: b.ops, mate: idBytes(b.mate), ...tail };
+    const tail = {
+      seed: b.seed,
+      child: idBytes(b.child),
+      parent: idBytes(b.parent),
+      generation: b.generation,
+    };
+    return b.mate === undefined
+      ? { ops: b.ops, ...tail }
+      : { ops: b.ops, mate: idBytes(b.mate), ...tail };
   },
   genotypes: (b) => (b.mate === undefined ? [b.parent, b.child] : [b.parent, b.mate, b.child]),
 });

@@ -28,7 +28,9 @@ export const taskRefSchema = v.object({
 
 /** Wire form of a task reference, keys in canonical order. */
 export function taskWire(t: TaskRef): Record<string, unknown> {
-  return t.params === undefined ? { id: t.id, version: t.version } : { id: t.id, params: t.params, version: t.version };
+  return t.params === undefined
+    ? { id: t.id, version: t.version }
+    : { id: t.id, params: t.params, version: t.version };
 }
 
 /** Codec of `run` events. */
@@ -41,5 +43,10 @@ export const runKind = defineKind({
     config: plain,
     engine: v.pipe(v.string(), v.maxLength(200)),
   }),
-  encode: (b: RunBody): unknown => ({ seed: b.seed, task: taskWire(b.task), config: b.config, engine: b.engine }),
+  encode: (b: RunBody): unknown => ({
+    seed: b.seed,
+    task: taskWire(b.task),
+    config: b.config,
+    engine: b.engine,
+  }),
 });

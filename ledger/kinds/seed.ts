@@ -16,6 +16,10 @@ export const seedKind = defineKind({
   kind: 'seed',
   version: 1,
   schema: v.object({ run: wireId<EventId>(), genotype: wireId<GenotypeId>(), network: plain }),
-  encode: (b: SeedBody) => ({ run: idBytes(b.run), network: b.network, genotype: idBytes(b.genotype) }),
+  encode: (b: SeedBody) => ({
+    run: idBytes(b.run),
+    network: b.network,
+    genotype: idBytes(b.genotype),
+  }),
   genotypes: (b) => [b.genotype],
 });
