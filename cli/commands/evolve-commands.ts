@@ -84,6 +84,18 @@ export function registerEvolveCommands(program: Command): void {
           discard: !opts.ledger,
           signal: controller.signal,
           onProgress(p) {
+            // With --json, one line per generation before the final summary.
+            if (out.json) {
+              const line = {
+                progress: {
+                  generation: p.generation,
+                  evaluations: p.evaluations,
+                  best: p.best,
+                  species: p.species,
+                },
+              };
+              process.stdout.write(JSON.stringify(line) + '\n');
+            }
             if (bar === undefined) return;
             const payload = {
               generation: p.generation,
