@@ -1,5 +1,8 @@
 import type { Level } from 'level';
+import type { BlockId } from '../crypto/index.js';
 import type { SignedBlock } from './block.js';
+import type { LedgerEvent } from './event.js';
+import { flattenBatches } from './flatten-batches.js';
 import { BlockFrame } from './level-block-frame.js';
 import { LedgerError } from './errors.js';
 import { matchesQuery } from './event-index.js';
@@ -74,11 +77,20 @@ export class LevelBlockReader {
    * index the query names (sizes are event counts per index key), and every
    * other field is checked on the decoded event.
    */
-  async *events(
+  events(
     query: EventQuery,
     sizes: ReadonlyMap<string, number>,
     eventCount: number,
   ): AsyncIterable<StoredEvent> {
+    return flattenBatches(() => this.#batches(query, sizes, eventCount)[Symbol.asyncIterator]());
+  }
+
+  /** The matching events, a block's worth at a time. */
+  #batches(
+    query: EventQuery,
+    sizes: ReadonlyMap<string, number>,
+    eventCount: number,
+  ): AsyncIterable<StoredEvent[]> {
     let best: 'G' | 'K' | 'A' | 'R' | undefined;
     let cost = eventCount + 1;
     const consider = (table: 'K' | 'A' | 'R', name: string | undefined) => {
@@ -97,52 +109,45 @@ export class LevelBlockReader {
     }
     switch (best) {
       case 'G':
-        yield* this.#byGenotype(query, query.genotype!);
-        return;
+        return this.#listed(key(Table.genotypes, [query.genotype!]), query);
       case 'K':
-        yield* this.#byKind(query, query.kind!);
-        return;
+        return this.#listed(kindPrefix(query.kind!), query);
       case 'A':
-        yield* this.#byAuthor(query, query.author!);
-        return;
+        return this.#byAuthor(query, query.author!);
       case 'R':
-        yield* this.#byRealm(query, query.realm!);
-        return;
+        return this.#byRealm(query, query.realm!);
       default:
-        for await (const [position, frame] of this.scan(0)) {
-          yield* matching(entryOf(position, frame), query);
-        }
+        return this.#all(query);
     }
   }
 
-  async *#byGenotype(query: EventQuery, genotype: string): AsyncIterable<StoredEvent> {
-    const prefix = key(Table.genotypes, [genotype]);
+  async *#all(query: EventQuery): AsyncIterable<StoredEvent[]> {
+    for await (const [position, frame] of this.scan(0)) {
+      yield matching(entryOf(position, frame), query);
+    }
+  }
+
+  /** Scans an index whose keys are `prefix ‖ position` and whose values list event indexes. */
+  async *#listed(prefix: Buffer, query: EventQuery): AsyncIterable<StoredEvent[]> {
     for await (const [k, indexes] of this.#db.iterator({ gte: prefix, lt: prefixEnd(prefix) })) {
-      yield* atIndexes(await this.#entry(readU64(k, 33)), indexes, query);
+      yield atIndexes(await this.#entry(readU64(k, prefix.length)), indexes, query);
     }
   }
 
-  async *#byKind(query: EventQuery, kind: string): AsyncIterable<StoredEvent> {
-    const prefix = kindPrefix(kind);
-    for await (const [k, indexes] of this.#db.iterator({ gte: prefix, lt: prefixEnd(prefix) })) {
-      yield* atIndexes(await this.#entry(readU64(k, prefix.length)), indexes, query);
-    }
-  }
-
-  async *#byAuthor(query: EventQuery, author: string): AsyncIterable<StoredEvent> {
+  async *#byAuthor(query: EventQuery, author: string): AsyncIterable<StoredEvent[]> {
     const prefix = key(Table.authors, [author]);
     const realm = query.realm === undefined ? undefined : Buffer.from(query.realm, 'hex');
     for await (const [k, blockRealm] of this.#db.iterator({ gte: prefix, lt: prefixEnd(prefix) })) {
       // The index value is the block's realm: other realms are skipped unread.
       if (realm !== undefined && !realm.equals(blockRealm)) continue;
-      yield* matching(await this.#entry(readU64(k, 33)), query);
+      yield matching(await this.#entry(readU64(k, 33)), query);
     }
   }
 
-  async *#byRealm(query: EventQuery, realm: string): AsyncIterable<StoredEvent> {
+  async *#byRealm(query: EventQuery, realm: string): AsyncIterable<StoredEvent[]> {
     const prefix = key(Table.realms, [realm]);
     for await (const k of this.#db.keys({ gte: prefix, lt: prefixEnd(prefix) })) {
-      yield* matching(await this.#entry(readU64(k, 33)), query);
+      yield matching(await this.#entry(readU64(k, 33)), query);
     }
   }
 
@@ -172,6 +177,8 @@ export class LevelBlockReader {
   }
 }
 
+type Placed = LedgerEvent & { block?: BlockId; index?: number; position?: number };
+
 /** The event at `index` of a read block, decoded once. */
 function eventOf(entry: Entry, index: number): StoredEvent {
   let event = entry.events[index];
@@ -183,24 +190,34 @@ function eventOf(entry: Entry, index: number): StoredEvent {
       author: frame.author,
       seq: frame.first + index,
     });
-    event = { ...decoded, block: frame.id, index, position };
+    // decodeRecord returns a fresh object: give it its place rather than copy it.
+    const placed = decoded as Placed;
+    placed.block = frame.id;
+    placed.index = index;
+    placed.position = position;
+    event = placed as StoredEvent;
     entry.events[index] = event;
   }
   return event;
 }
 
 /** Events of a read block at the u16 indexes listed in `indexes`, that match `query`. */
-function* atIndexes(entry: Entry, indexes: Uint8Array, query: EventQuery): Iterable<StoredEvent> {
+function atIndexes(entry: Entry, indexes: Uint8Array, query: EventQuery): StoredEvent[] {
+  const out: StoredEvent[] = [];
   for (let j = 0; j + 1 < indexes.length; j += 2) {
     const event = eventOf(entry, (indexes[j]! << 8) | indexes[j + 1]!);
-    if (matchesQuery(event, query)) yield event;
+    if (matchesQuery(event, query)) out.push(event);
   }
+  return out;
 }
 
-function* matching(entry: Entry, query: EventQuery): Iterable<StoredEvent> {
+/** Events of a read block that match `query`. */
+function matching(entry: Entry, query: EventQuery): StoredEvent[] {
+  const out: StoredEvent[] = [];
   const n = entry.frame.count;
   for (let i = 0; i < n; i++) {
     const event = eventOf(entry, i);
-    if (matchesQuery(event, query)) yield event;
+    if (matchesQuery(event, query)) out.push(event);
   }
+  return out;
 }

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { LevelStore } from './level-store.js';
-import { describeDecodedAppend, describeEventStoreConformance } from './store-conformance.js';
+import { describeStoreFastPaths, describeEventStoreConformance } from './store-conformance.js';
 import type { EventStore } from './store.js';
 
 const dirs: string[] = [];
@@ -29,7 +29,7 @@ describeEventStoreConformance(
   async () => LevelStore.open(await tempDir(), { sync: false }),
   reopen,
 );
-describeDecodedAppend('LevelStore', async () => LevelStore.open(await tempDir()));
+describeStoreFastPaths('LevelStore', async () => LevelStore.open(await tempDir()));
 
 describe('LevelStore', () => {
   it('refuses a directory another holder has open, saying which and what to do', async () => {

@@ -1,5 +1,5 @@
 import { MemoryStore } from './memory-store.js';
-import { describeDecodedAppend, describeEventStoreConformance } from './store-conformance.js';
+import { describeStoreFastPaths, describeEventStoreConformance } from './store-conformance.js';
 
 describeEventStoreConformance('MemoryStore', () => MemoryStore.open());
-describeDecodedAppend('MemoryStore', () => MemoryStore.open());
+describeStoreFastPaths('MemoryStore', () => MemoryStore.open());

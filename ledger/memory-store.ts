@@ -145,6 +145,11 @@ export class MemoryStore implements EventStore {
     return this.#run(() => this.#eventRefs.has(id));
   }
 
+  /** Which of `ids` the store holds (as {@link LevelStore.hasEvents}; not in the contract yet). */
+  hasEvents(ids: readonly EventId[]): Promise<boolean[]> {
+    return this.#run(() => ids.map((id) => this.#eventRefs.has(id)));
+  }
+
   getEvent(id: EventId): Promise<StoredEvent | undefined> {
     return this.#run(() => {
       const ref = this.#eventRefs.get(id);
@@ -173,7 +178,10 @@ export class MemoryStore implements EventStore {
   }
 
   *#headsNow(realm?: RealmId): Iterable<ChainHead> {
-    for (const head of [...this.#heads.values()]) {
+    // In (realm, author) order, as the level store's keys are: the same on every store.
+    const keys = [...this.#heads.keys()].sort();
+    for (const k of keys) {
+      const head = this.#heads.get(k)!;
       if (realm === undefined || head.realm === realm) yield head;
     }
   }

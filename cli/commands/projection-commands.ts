@@ -25,7 +25,8 @@ import type { Output } from '../output.js';
 
 const int = (name: string) => (v: string) => {
   const n = Number.parseInt(v, 10);
-  if (!Number.isSafeInteger(n) || n < 0) throw new CliError('USAGE', `${name} must be a non-negative integer, got "${v}"`);
+  if (!Number.isSafeInteger(n) || n < 0)
+    throw new CliError('USAGE', `${name} must be a non-negative integer, got "${v}"`);
   return n;
 };
 
@@ -33,7 +34,10 @@ const fmt = (f: Fitness | number | null | undefined): string =>
   f === null || f === undefined ? '-' : String(Number(primaryFitness(f).toPrecision(6)));
 
 /** Opens the data folder's projections (cache, then catch-up) and refreshes the cache. */
-async function withProjections<T>(dir: string, fn: (store: EventStore, live: LiveProjection) => Promise<T>): Promise<T> {
+async function withProjections<T>(
+  dir: string,
+  fn: (store: EventStore, live: LiveProjection) => Promise<T>,
+): Promise<T> {
   const ctx = await openContext(dir);
   try {
     const store = ctx.ledger.store;
@@ -49,7 +53,8 @@ async function withProjections<T>(dir: string, fn: (store: EventStore, live: Liv
 /** A full id, or a unique prefix of a known genotype id (as text output shows them). */
 function resolveGenotype(live: LiveProjection, given: string): GenotypeId {
   if (/^[0-9a-f]{64}$/.test(given)) return given as GenotypeId;
-  if (!/^[0-9a-f]{4,63}$/.test(given)) throw new CliError('USAGE', `"${given}" is not a genotype id (hex, at least 4 digits)`);
+  if (!/^[0-9a-f]{4,63}$/.test(given))
+    throw new CliError('USAGE', `"${given}" is not a genotype id (hex, at least 4 digits)`);
   const hits = new Set<string>();
   for (const g of live.state.origins.keys()) if (g.startsWith(given)) hits.add(g);
   for (const g of live.state.bestOf.keys()) if (g.startsWith(given)) hits.add(g);
@@ -59,18 +64,24 @@ function resolveGenotype(live: LiveProjection, given: string): GenotypeId {
 }
 
 /** A run id or unique prefix; without one, the run started last in the log. */
-async function resolveRun(store: EventStore, live: LiveProjection, given: string | undefined): Promise<EventId> {
+async function resolveRun(
+  store: EventStore,
+  live: LiveProjection,
+  given: string | undefined,
+): Promise<EventId> {
   const runs = live.view().runs.map((r) => r.run);
   if (given === undefined) {
     let last: EventId | undefined;
     for await (const e of store.events({ kind: 'run' })) last = e.id;
     last ??= runs[runs.length - 1];
-    if (last === undefined) throw new CliError('NOT_FOUND', 'no run here yet: start one with "evoledger evolve"');
+    if (last === undefined)
+      throw new CliError('NOT_FOUND', 'no run here yet: start one with "evoledger evolve"');
     return last;
   }
   const hits = runs.filter((r) => r.startsWith(given));
   if (hits.length === 1) return hits[0]!;
-  if (hits.length === 0) throw new CliError('NOT_FOUND', `no run starts with ${given}: "evoledger runs" lists them`);
+  if (hits.length === 0)
+    throw new CliError('NOT_FOUND', `no run starts with ${given}: "evoledger runs" lists them`);
   throw new CliError('USAGE', `${given} is ambiguous (${hits.length} runs): give more digits`);
 }
 
@@ -86,7 +97,9 @@ function printReport(out: Output, report: ReplayReport, seconds: number): void {
         `${report.seeds} seeds and ${report.mutations} mutations re-derived to identical ids, ` +
         `${report.selections} selections checked (${report.reselected} re-run), ` +
         `${report.reEvaluated} evaluations re-run` +
-        (report.notReEvaluated > 0 ? ` (${report.notReEvaluated} of non-deterministic or unknown tasks skipped)` : ''),
+        (report.notReEvaluated > 0
+          ? ` (${report.notReEvaluated} of non-deterministic or unknown tasks skipped)`
+          : ''),
     );
   }
 }
@@ -111,11 +124,17 @@ export function registerProjectionCommands(program: Command): void {
     program
       .command('lineage')
       .argument('<genotype>', 'genotype id (or a unique prefix)')
-      .description('ancestry of a genotype back to its seeds: operators, signers, fitness, signatures checked')
+      .description(
+        'ancestry of a genotype back to its seeds: operators, signers, fitness, signatures checked',
+      )
       .option('--format <format>', 'text, json or dot (Graphviz)', 'text')
       .option('--depth <n>', 'at most this many steps back', int('--depth'))
       .option('--no-verify', 'skip the signature and chain checks'),
-    async (out, opts: CommonOptions & { format: string; depth?: number; verify: boolean }, given: string) => {
+    async (
+      out,
+      opts: CommonOptions & { format: string; depth?: number; verify: boolean },
+      given: string,
+    ) => {
       if (!['text', 'json', 'dot'].includes(opts.format)) {
         throw new CliError('USAGE', `--format must be text, json or dot, not "${opts.format}"`);
       }
@@ -127,9 +146,14 @@ export function registerProjectionCommands(program: Command): void {
           projection: live.state,
         });
         if (opts.format === 'dot' && !out.json) process.stdout.write(formatLineageDot(l) + '\n');
-        else if (opts.format === 'json' && !out.json) process.stdout.write(JSON.stringify(l) + '\n');
+        else if (opts.format === 'json' && !out.json)
+          process.stdout.write(JSON.stringify(l) + '\n');
         else for (const line of formatLineageText(l)) out.line(line);
-        out.result({ ok: l.intact, ...l });
+        if (!l.intact)
+          out.warn(
+            'error [VERIFICATION_FAILED]: some events of this lineage do not check out (marked ✗)',
+          );
+        out.result({ ok: l.intact, ...(l.intact ? {} : { code: 'VERIFICATION_FAILED' }), ...l });
         return l.intact ? 0 : 1;
       });
     },
@@ -155,7 +179,9 @@ export function registerProjectionCommands(program: Command): void {
             `${'  '.repeat(Math.min(x.depth - 1, 20))}${shortId(x.genotype)}  gen ${x.generation}  from ${shortId(x.parent)}${x.viaMate ? ' (as mate)' : ''}  by ${shortId(x.author)}  fitness ${fmt(best?.fitness)}`,
           );
         }
-        out.line(`${d.descendants.length} descendant(s) of ${shortId(genotype)}${d.truncated ? ' (truncated)' : ''}`);
+        out.line(
+          `${d.descendants.length} descendant(s) of ${shortId(genotype)}${d.truncated ? ' (truncated)' : ''}`,
+        );
         out.result({ ok: true, ...d });
       }),
   );
@@ -163,7 +189,9 @@ export function registerProjectionCommands(program: Command): void {
   action(
     program
       .command('replay')
-      .description('re-derive every genotype id, selection and (with --re-evaluate) fitness from the log')
+      .description(
+        're-derive every genotype id, selection and (with --re-evaluate) fitness from the log',
+      )
       .option('--from <file>', 'replay an exported log file instead of the data folder')
       .option('--re-evaluate', 're-run the evaluations of deterministic tasks and compare fitness')
       .option('--all', 'report every divergence, not only the first'),
@@ -174,8 +202,11 @@ export function registerProjectionCommands(program: Command): void {
         store = await MemoryStore.open();
         const ledger = await Ledger.open(store);
         const imported = await importLog(ledger, opts.from);
-        for (const r of imported.rejected) out.warn(`import: ${r.code} ${r.block ?? ''}: ${r.message}`);
-        out.line(`imported ${imported.accepted} blocks (${imported.events} events) from ${opts.from}`);
+        for (const r of imported.rejected)
+          out.warn(`import: ${r.code} ${r.block ?? ''}: ${r.message}`);
+        out.line(
+          `imported ${imported.accepted} blocks (${imported.events} events) from ${opts.from}`,
+        );
         close = () => store.close();
       } else {
         const ctx = await openContext(opts.dir);
@@ -191,7 +222,8 @@ export function registerProjectionCommands(program: Command): void {
           stopAtFirst: opts.all !== true,
           progressEvery: 5000,
         })) {
-          if (p.type === 'progress' && tty) process.stderr.write(`\rreplayed ${p.counts.events} events`);
+          if (p.type === 'progress' && tty)
+            process.stderr.write(`\rreplayed ${p.counts.events} events`);
           else if (p.type === 'divergence' && opts.all === true) out.warn(p.divergence.message);
           else if (p.type === 'done') report = p.report;
         }
@@ -212,25 +244,38 @@ export function registerProjectionCommands(program: Command): void {
       .description('the survivors of a generation, on the branch the merge rule keeps')
       .option('--run <run>', 'run id or prefix (default: the run started last)')
       .option('--generation <n>', 'generation (default: the last)', int('--generation'))
-      .option('--selection <id>', 'show the population a given selection chose (e.g. a lost branch)'),
+      .option(
+        '--selection <id>',
+        'show the population a given selection chose (e.g. a lost branch)',
+      ),
     async (out, opts: CommonOptions & { run?: string; generation?: number; selection?: string }) =>
       withProjections(opts.dir, async (store, live) => {
         let pop;
         if (opts.selection !== undefined) {
-          const hit = [...live.state.selections.keys()].filter((s) => s.startsWith(opts.selection!));
-          if (hit.length !== 1) throw new CliError(hit.length === 0 ? 'NOT_FOUND' : 'USAGE', `selection ${opts.selection} matches ${hit.length} selections`);
+          const hit = [...live.state.selections.keys()].filter((s) =>
+            s.startsWith(opts.selection!),
+          );
+          if (hit.length !== 1)
+            throw new CliError(
+              hit.length === 0 ? 'NOT_FOUND' : 'USAGE',
+              `selection ${opts.selection} matches ${hit.length} selections`,
+            );
           pop = populationOf(live.state, hit[0]!);
         } else {
           pop = populationAt(live.state, await resolveRun(store, live, opts.run), opts.generation);
         }
-        out.line(`run ${shortId(pop.run)}  generation ${pop.generation}  selection ${shortId(pop.selection)}${pop.kept ? '' : '  (LOST branch)'}`);
+        out.line(
+          `run ${shortId(pop.run)}  generation ${pop.generation}  selection ${shortId(pop.selection)}${pop.kept ? '' : '  (LOST branch)'}`,
+        );
         for (const m of pop.members) {
           out.line(
             `  ${shortId(m.genotype)}  fitness ${fmt(m.fitness).padStart(10)}${m.solved ? ' solved' : '       '}  family ${shortId(m.family)}  by ${m.producer === null ? '?' : shortId(m.producer)}`,
           );
         }
         for (const c of pop.competitors) {
-          out.line(`  competing selection ${shortId(c.selection)} by ${shortId(c.author)} lost (branch best ${fmt(c.score)}, ${c.length} generation(s))`);
+          out.line(
+            `  competing selection ${shortId(c.selection)} by ${shortId(c.author)} lost (branch best ${fmt(c.score)}, ${c.length} generation(s))`,
+          );
         }
         out.result({ ok: true, ...pop });
       }),
@@ -244,8 +289,14 @@ export function registerProjectionCommands(program: Command): void {
     async (out, opts: CommonOptions & { task?: string }) =>
       withProjections(opts.dir, (_store, live) => {
         const all = live.view().champions;
-        const champions = opts.task === undefined ? all : all.filter((c) => c.task === opts.task || c.task.startsWith(`${opts.task}@`));
-        if (champions.length === 0) out.line(opts.task === undefined ? 'no evaluations yet' : `no evaluation of task ${opts.task}`);
+        const champions =
+          opts.task === undefined
+            ? all
+            : all.filter((c) => c.task === opts.task || c.task.startsWith(`${opts.task}@`));
+        if (champions.length === 0)
+          out.line(
+            opts.task === undefined ? 'no evaluations yet' : `no evaluation of task ${opts.task}`,
+          );
         for (const c of champions) {
           out.line(
             `${c.task.padEnd(14)} ${shortId(c.genotype)}  fitness ${fmt(c.fitness)}${c.solved ? ' solved' : ''}  run ${shortId(c.run)}  evaluated by ${shortId(c.author)}  produced by ${c.producer === null ? '?' : shortId(c.producer)}  realm ${shortId(c.realm)}`,
@@ -257,16 +308,38 @@ export function registerProjectionCommands(program: Command): void {
   );
 
   action(
-    program.command('runs').description('every run: task, generations, best fitness, evaluations, lost branches'),
+    program
+      .command('runs')
+      .description('every run: task, generations, best fitness, evaluations, lost branches'),
     async (out, opts: CommonOptions) =>
       withProjections(opts.dir, (_store, live) => {
         const view = live.view();
-        out.line(['run         ', 'task        ', 'gens ', '      best', 'evaluations', 'solved'].join('  '));
+        out.line(
+          ['run         ', 'task        ', '  gen', '      best', 'evaluations', 'solved'].join(
+            '  ',
+          ),
+        );
         for (const r of view.runs) out.line(runLine(r));
         out.line(`${view.runs.length} run(s), ${view.events} events, ${view.genotypes} genotypes`);
+        const contributors = view.credit.filter(
+          (c) => c.evaluations + c.mutations + c.selections > 0,
+        );
+        if (contributors.length > 0) {
+          out.line();
+          out.line('author        evaluations  mutations  improvements  champions');
+          for (const c of contributors) {
+            out.line(
+              `${shortId(c.author)}  ${String(c.evaluations).padStart(11)}  ${String(c.mutations).padStart(9)}  ${String(c.improvements).padStart(12)}  ${String(c.champions).padStart(9)}`,
+            );
+          }
+        }
         out.result({
           ok: true,
-          runs: view.runs.map((r) => ({ ...r, generations: r.generations.length, fitness: r.generations.map((g) => g.best) })),
+          runs: view.runs.map((r) => ({
+            ...r,
+            generations: r.generations.length,
+            fitness: r.generations.map((g) => g.best),
+          })),
           credit: view.credit,
         });
         return Promise.resolve();

@@ -1,0 +1,249 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { GenotypeId } from '../crypto/index.js';
+import { blockEvents, createRealm, Ledger } from '../ledger/index.js';
+import type { EventStore, LedgerEvent } from '../ledger/index.js';
+import { LevelStore } from '../ledger/level-store.js';
+import { MemoryStore } from '../ledger/memory-store.js';
+import {
+  evolve,
+  foldEvents,
+  initialState,
+  lineage,
+  LiveProjection,
+  PROJECTION_CACHE_KEY,
+} from '../projections/index.js';
+import {
+  chainStepper,
+  continueRun,
+  startRun,
+  testIdentity,
+} from '../property-tests/projections-synthetic.js';
+import { flag, printJson, printTable } from './report.js';
+import type { Row } from './report.js';
+
+const MiB = 2 ** 20;
+
+/** Samples the heap while `fn` runs; returns its result, the time it took and the peak heap. */
+async function measured<T>(
+  fn: () => Promise<T>,
+): Promise<{ value: T; ms: number; cpuMs: number; peakHeapMiB: number }> {
+  (globalThis as { gc?: () => void }).gc?.();
+  let peak = process.memoryUsage().heapUsed;
+  const timer = setInterval(() => {
+    peak = Math.max(peak, process.memoryUsage().heapUsed);
+  }, 20);
+  const started = performance.now();
+  const cpu = process.cpuUsage();
+  try {
+    const value = await fn();
+    const ms = performance.now() - started;
+    const used = process.cpuUsage(cpu);
+    peak = Math.max(peak, process.memoryUsage().heapUsed);
+    return { value, ms, cpuMs: (used.user + used.system) / 1000, peakHeapMiB: peak / MiB };
+  } finally {
+    clearInterval(timer);
+  }
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+/**
+ * Writes about `events` synthetic events into a memory ledger (three authors,
+ * each its own run of population 100, about 201 events a generation) and a
+ * chain `depth` generations deep, interleaved with author A's run the way a
+ * real run's lineage is spread over its blocks. Then copies the blocks into
+ * `target` (already validated: straight `append`).
+ */
+async function fill(
+  target: EventStore,
+  events: number,
+  depth: number,
+): Promise<{ deepest: GenotypeId; events: number }> {
+  const store = target instanceof MemoryStore ? target : await MemoryStore.open();
+  const ledger = await Ledger.open(store);
+  const admin = testIdentity('bench-admin');
+  const { realm, block } = createRealm(admin, { name: 'bench-projections' });
+  await ledger.ingest([block]);
+  const authors = await Promise.all(
+    ['a', 'b', 'c'].map((n) =>
+      ledger.writer(testIdentity(`bench-${n}`), realm, { blockSize: 1000 }),
+    ),
+  );
+  const chain = chainStepper(authors[0]!, { seed: 1 });
+  const runs = authors.map((w, i) =>
+    startRun(w, { seed: 100 + i, population: 100, k: 20, width: 4 }),
+  );
+  const emitted = () => authors.reduce((n, w) => n + w.emitted, 0);
+  const perRound = 3 * 201 + 3;
+  const rounds = Math.max(1, Math.floor(events / perRound));
+  let steps = 0;
+  for (let round = 0; emitted() < events || steps < depth; round++) {
+    // Spread the chain's generations evenly over the rounds.
+    const due = Math.min(depth, Math.ceil(((round + 1) * depth) / rounds));
+    while (steps < due) {
+      chain.step();
+      steps++;
+    }
+    if (emitted() < events)
+      for (let i = 0; i < authors.length; i++) runs[i] = continueRun(authors[i]!, runs[i]!, 1);
+    if (round % 10 === 9) await Promise.all(authors.map((w) => w.flush()));
+  }
+  await Promise.all(authors.map((w) => w.flush()));
+  if (store !== target) {
+    let batch = [];
+    for await (const b of store.blocks()) {
+      batch.push(b);
+      if (batch.length === 64) {
+        await target.append(batch);
+        batch = [];
+      }
+    }
+    if (batch.length > 0) await target.append(batch);
+    await store.close();
+  }
+  return {
+    deepest: chain.genotypes[chain.genotypes.length - 1]!,
+    events: (await target.counts()).events,
+  };
+}
+
+type Measured = Awaited<ReturnType<typeof measured>>;
+
+/** A table row: wall and CPU time, and the rate by each (the machines are shared: CPU time is the steadier figure). */
+function row(step: string, n: number, m: Measured): Row {
+  return {
+    step,
+    n,
+    'wall ms': m.ms,
+    'cpu ms': m.cpuMs,
+    'per s (wall)': Math.round(n / (m.ms / 1000)),
+    'per s (cpu)': Math.round(n / (m.cpuMs / 1000)),
+    'peak heap MiB': Math.round(m.peakHeapMiB),
+  };
+}
+
+/**
+ * `npm run bench -- projections [--events N] [--depth N] [--store level|memory]`:
+ * rebuilds the projections from a ledger of N events (streaming, heap
+ * sampled), reopens them from the cache, and times a lineage query `depth`
+ * generations deep, through the genotype index and through the projections,
+ * with and without signature checks.
+ */
+export async function run(args: string[]): Promise<void> {
+  const total = Number(flag(args, 'events', '1000000'));
+  const depth = Number(flag(args, 'depth', '1000'));
+  const kind = flag(args, 'store', 'level');
+  const dir = await mkdtemp(join(tmpdir(), 'evoledger-bench-projections-'));
+  const rows: Row[] = [];
+  try {
+    const path = join(dir, 'store');
+    let store: EventStore =
+      kind === 'memory' ? await MemoryStore.open() : await LevelStore.open(path, { sync: false });
+    const gen = await measured(() => fill(store, total, depth));
+    const { deepest, events } = gen.value;
+    rows.push(row('generate, sign, append', events, gen));
+    if (kind !== 'memory') {
+      await store.close();
+      store = await LevelStore.open(path, { sync: false });
+    }
+
+    // Decode only: what reading the store costs before any projection work.
+    const scan = await measured(async () => {
+      let n = 0;
+      for await (const b of store.blocks()) n += blockEvents(b).length;
+      return n;
+    });
+    rows.push(row('scan + decode blocks (baseline)', scan.value, scan));
+
+    const rebuild = await measured(() => LiveProjection.open(store, { cache: false }));
+    const live = rebuild.value;
+    rows.push(row('rebuild: stream + fold', events, rebuild));
+    const fin = await measured(() => Promise.resolve(live.view()));
+    rows.push(row('finalize view', events, fin));
+
+    // The fold alone, on events already decoded (a sample of up to 200k).
+    const sample: LedgerEvent[] = [];
+    for await (const e of store.events()) {
+      sample.push(e);
+      if (sample.length === 200_000) break;
+    }
+    const fold = await measured(() => {
+      const s = initialState({ distinct: true });
+      for (const e of sample) evolve(s, e);
+      return Promise.resolve(s);
+    });
+    rows.push(row('fold only (decoded sample)', sample.length, fold));
+    const foldDedup = await measured(() => foldEvents(initialState(), sample));
+    rows.push(row('fold only, with duplicate check', sample.length, foldDedup));
+    const foldRate = sample.length / (fold.cpuMs / 1000);
+    sample.length = 0;
+
+    const save = await measured(() => live.save(store));
+    const cacheBytes = (await store.getMeta(PROJECTION_CACHE_KEY))?.byteLength ?? 0;
+    rows.push(row(`save cache (${(cacheBytes / MiB).toFixed(1)} MiB)`, events, save));
+    const reopen = await measured(() => LiveProjection.open(store));
+    rows.push(row('open from cache', events, reopen));
+    const same = reopen.value.hash() === live.hash();
+
+    const timeLineage = async (verify: boolean, projection: boolean) => {
+      const times: number[] = [];
+      let steps = 0;
+      let intact = true;
+      for (let i = 0; i < 5; i++) {
+        const t = performance.now();
+        const l = await lineage(store, deepest, {
+          verify,
+          ...(projection ? { projection: live.state } : {}),
+        });
+        times.push(performance.now() - t);
+        steps = l.steps.length;
+        intact &&= !l.verified || l.intact;
+      }
+      return { first: times[0]!, median: median(times), steps, intact };
+    };
+    const lineageRows: Row[] = [];
+    const lineages: Record<string, number> = {};
+    let intact = true;
+    for (const projection of [false, true]) {
+      for (const verify of [false, true]) {
+        const r = await timeLineage(verify, projection);
+        intact &&= r.intact;
+        const name = `${projection ? 'projection' : 'genotype index'}${verify ? ', verified' : ''}`;
+        lineages[name] = Number(r.median.toFixed(2));
+        lineageRows.push({
+          lineage: name,
+          depth: r.steps - 1,
+          'first ms': r.first,
+          'median ms': r.median,
+        });
+      }
+    }
+
+    printTable(`projections (${kind} store, ${events.toLocaleString('en-US')} events)`, rows);
+    printTable(`lineage of a genotype ${depth} generations deep`, lineageRows);
+    const rate = events / (rebuild.ms / 1000);
+    printJson('projections', {
+      store: kind,
+      events,
+      rebuildEventsPerSecond: Math.round(rate),
+      rebuildEventsPerCpuSecond: Math.round(events / (rebuild.cpuMs / 1000)),
+      rebuildGoalMet: rate >= 300_000,
+      rebuildPeakHeapMiB: Math.round(rebuild.peakHeapMiB),
+      scanEventsPerCpuSecond: Math.round(scan.value / (scan.cpuMs / 1000)),
+      foldEventsPerCpuSecond: Math.round(foldRate),
+      finalizeMs: Math.round(fin.ms),
+      cacheMiB: Number((cacheBytes / MiB).toFixed(2)),
+      openFromCacheMs: Math.round(reopen.ms),
+      cacheEqualsRebuild: same,
+      lineageDepth: depth,
+      lineageMs: lineages,
+      lineageGoalMet: Math.min(...Object.values(lineages)) <= 50,
+      lineageIntact: intact,
+    });
+    await store.close();
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}

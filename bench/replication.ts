@@ -1,0 +1,193 @@
+import { execFile } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer, connect } from 'node:net';
+import type { Server } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+import { loadIdentity } from '../crypto/index.js';
+import type { RealmId } from '../crypto/index.js';
+import { Ledger } from '../ledger/index.js';
+import type { SignedBlock } from '../ledger/index.js';
+import { LevelStore } from '../ledger/level-store.js';
+import { freePort, loopback, startNodeProcess, waitFor } from '../replication/process-kit.js';
+import type { NodeProcess } from '../replication/process-kit.js';
+import type { NodeStatus } from '../replication/status.js';
+import { writeSynthetic } from '../replication/synthetic.js';
+import { flag, printJson, printTable } from './report.js';
+
+const bin = resolve(import.meta.dirname, '..', '..', 'bin', 'evoledger.js');
+const exec = promisify(execFile);
+const since = (t: number) => (performance.now() - t) / 1000;
+
+async function cli(args: string[]): Promise<Record<string, unknown>> {
+  const { stdout } = await exec(process.execPath, [bin, ...args, '--json']);
+  return JSON.parse(stdout.trim().split('\n').pop()!) as Record<string, unknown>;
+}
+
+const realmEvents = (s: NodeStatus | undefined, realm: RealmId) =>
+  s === undefined
+    ? -1
+    : s.heads.filter((h) => h.realm === realm).reduce((n, h) => n + h.nextEvent, 0);
+
+/** A loopback TCP proxy that counts every byte it forwards: the bytes on the wire, noise and yamux included. */
+async function countingProxy(
+  target: number,
+): Promise<{ port: number; bytes: () => number; close: () => Promise<void> }> {
+  let bytes = 0;
+  const server: Server = createServer((client) => {
+    const upstream = connect(target, '127.0.0.1');
+    client.on('data', (d: Buffer) => (bytes += d.byteLength));
+    upstream.on('data', (d: Buffer) => (bytes += d.byteLength));
+    client.pipe(upstream).on('error', () => client.destroy());
+    upstream.pipe(client).on('error', () => upstream.destroy());
+    client.on('error', () => upstream.destroy());
+    upstream.on('error', () => client.destroy());
+  });
+  const port = await freePort();
+  await new Promise<void>((r) => server.listen(port, '127.0.0.1', r));
+  return { port, bytes: () => bytes, close: () => new Promise((r) => server.close(() => r())) };
+}
+
+/** Writes `events` synthetic events by the data folder's own key into `realm` (after `seed` blocks); returns the new blocks' bytes. */
+async function populate(
+  dir: string,
+  realm: RealmId,
+  events: number,
+  blockSize: number,
+  seed: readonly SignedBlock[],
+  tag: number,
+) {
+  const store = await LevelStore.open(join(dir, 'store'));
+  try {
+    const ledger = await Ledger.open(store);
+    if (seed.length > 0) await ledger.ingest(seed);
+    const t = performance.now();
+    await writeSynthetic(ledger, await loadIdentity(join(dir, 'identity.key')), realm, events, {
+      blockSize,
+      tag,
+    });
+    const seconds = since(t);
+    let bytes = 0;
+    const blocks: SignedBlock[] = [];
+    for await (const b of store.blocks({ realm })) {
+      blocks.push(b);
+      bytes += b.bytes.byteLength;
+    }
+    return { seconds, bytes, blocks };
+  } finally {
+    await store.close();
+  }
+}
+
+/**
+ * `npm run bench -- replication [--events N] [--catchup N] [--block-size B]`:
+ * two node processes over loopback TCP, each holding N events the other
+ * lacks (time to converge; bytes on the wire against raw block bytes), then
+ * a fresh node catching up a realm of `--catchup` events.
+ */
+export async function run(args: string[]): Promise<void> {
+  const events = Number(flag(args, 'events', '100000'));
+  const catchup = Number(flag(args, 'catchup', '1000000'));
+  const blockSize = Number(flag(args, 'block-size', '1000'));
+  const tmp = await mkdtemp(join(tmpdir(), 'evoledger-bench-repl-'));
+  const procs: NodeProcess[] = [];
+  const start = async (dir: string, extra: string[]) => {
+    const p = await startNodeProcess({
+      bin,
+      dir,
+      args: ['--status-interval', '50', ...extra],
+      timeoutMs: 60_000,
+    });
+    procs.push(p);
+    return p;
+  };
+  try {
+    // 1. Two nodes, N events each that the other lacks.
+    const [dA, dB] = [join(tmp, 'a'), join(tmp, 'b')];
+    const realm = (await cli(['realm', 'create', 'bench', '--dir', dA])).realm as RealmId;
+    await cli(['realm', 'create', 'scratch', '--dir', dB]);
+    const a = await populate(dA, realm, events, blockSize, [], 1);
+    const genesis = a.blocks.slice(0, 1);
+    const b = await populate(dB, realm, events, blockSize, genesis, 2);
+    const raw = a.bytes + b.bytes - 2 * genesis[0]!.bytes.byteLength;
+    const portA = await freePort();
+    const proxy = await countingProxy(portA);
+    const [na, nb] = await Promise.all([
+      start(dA, ['--realm', realm, '--listen', loopback(portA)]),
+      start(dB, ['--realm', realm, '--bootstrap', loopback(proxy.port)]),
+    ]);
+    const t0 = performance.now();
+    const total = 2 * events + 1;
+    await waitFor(
+      async () =>
+        realmEvents(await na.status(), realm) === total &&
+        realmEvents(await nb.status(), realm) === total,
+      600_000,
+      () => 'two-node convergence',
+      20,
+    );
+    const converge = since(t0);
+    const wire = proxy.bytes();
+    const [sa, sb] = [(await na.status())!, (await nb.status())!];
+    const same = sa.projectionHash === sb.projectionHash;
+    await Promise.all([na.stop(), nb.stop()]);
+    await proxy.close();
+
+    // 2. A fresh node catching up a realm of `catchup` events.
+    const [dP, dC] = [join(tmp, 'p'), join(tmp, 'c')];
+    const realm2 = (await cli(['realm', 'create', 'catchup', '--dir', dP])).realm as RealmId;
+    const p = await populate(dP, realm2, catchup, blockSize, [], 3);
+    const portP = await freePort();
+    const [np, nc] = await Promise.all([
+      start(dP, ['--realm', realm2, '--listen', loopback(portP)]),
+      start(dC, ['--realm', realm2, '--bootstrap', loopback(portP)]),
+    ]);
+    const t1 = performance.now();
+    await waitFor(
+      async () => realmEvents(await nc.status(), realm2) === catchup + 1,
+      1_800_000,
+      () => 'catch-up',
+      20,
+    );
+    const catchupSeconds = since(t1);
+    await Promise.all([np.stop(), nc.stop()]);
+
+    const rows = [
+      { figure: 'two nodes: events each side lacks', value: events, goal: '' },
+      { figure: 'two nodes: time to converge (s)', value: converge, goal: '≤ 3' },
+      { figure: 'two nodes: bytes on the wire (TCP)', value: wire, goal: '' },
+      { figure: 'two nodes: raw block bytes exchanged', value: raw, goal: '' },
+      { figure: 'two nodes: wire / raw', value: wire / raw, goal: '≤ 1.2' },
+      { figure: 'two nodes: identical projection hash', value: same ? 'yes' : 'NO', goal: 'yes' },
+      { figure: 'catch-up: events', value: catchup, goal: '' },
+      { figure: 'catch-up: time (s)', value: catchupSeconds, goal: '' },
+      {
+        figure: 'catch-up: events/s',
+        value: Math.round(catchup / catchupSeconds),
+        goal: '≥ 100,000',
+      },
+      {
+        figure: 'setup: local write events/s (ledger)',
+        value: Math.round((events + catchup) / (a.seconds + p.seconds)),
+        goal: '',
+      },
+    ];
+    printTable(`replication over loopback TCP (block size ${blockSize} events)`, rows);
+    printJson('replication', {
+      events,
+      blockSize,
+      convergeSeconds: converge,
+      wireBytes: wire,
+      rawBytes: raw,
+      wireOverRaw: wire / raw,
+      identicalProjection: same,
+      catchupEvents: catchup,
+      catchupSeconds,
+      catchupEventsPerSecond: catchup / catchupSeconds,
+    });
+  } finally {
+    await Promise.all(procs.map((x) => x.kill()));
+    await rm(tmp, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,141 @@
+import { blockEvents } from '../ledger/index.js';
+import type { EventStore } from '../ledger/index.js';
+import { ProjectionError } from './errors.js';
+import { evolve } from './evolve.js';
+import { projectionHash } from './projection-hash.js';
+import { initialState } from './state.js';
+import type { ProjectionState } from './state.js';
+import { decodeState, encodeState } from './state-codec.js';
+import type { Watermark } from './state-codec.js';
+import { finalize } from './view.js';
+import type { ProjectionView } from './view.js';
+
+/** Meta key of the projection cache in a store. */
+export const PROJECTION_CACHE_KEY = 'projections/state/v1';
+
+/** Options of {@link LiveProjection.open}. */
+export interface OpenProjectionOptions {
+  /** Read the cache from the store's meta (default true). */
+  readonly cache?: boolean;
+  readonly signal?: AbortSignal;
+}
+
+/** How {@link LiveProjection.open} got its state. */
+export type ProjectionSource = 'cache' | 'rebuilt';
+
+function checkAbort(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) throw new ProjectionError('ABORTED', 'projection build aborted');
+}
+
+/**
+ * The projections of one store, kept up to date incrementally: `open` loads
+ * the cache (or rebuilds from the log), `catchUp` folds the blocks appended
+ * since, `save` writes the cache. The cache is only a shortcut: deleting it
+ * and rebuilding gives the same view.
+ */
+export class LiveProjection {
+  readonly state: ProjectionState;
+  #watermark: Watermark;
+  #view: ProjectionView | undefined;
+  /** Where the state came from when opened. */
+  readonly source: ProjectionSource;
+  #foldedOnOpen = 0;
+
+  private constructor(state: ProjectionState, watermark: Watermark, source: ProjectionSource) {
+    this.state = state;
+    this.#watermark = watermark;
+    this.source = source;
+  }
+
+  /** An empty projection of a store, nothing folded yet. */
+  static empty(): LiveProjection {
+    return new LiveProjection(
+      initialState({ distinct: true }),
+      { position: 0, block: null },
+      'rebuilt',
+    );
+  }
+
+  /** Opens the projections of `store`: from the cache when it is valid, then catches up. */
+  static async open(
+    store: EventStore,
+    options: OpenProjectionOptions = {},
+  ): Promise<LiveProjection> {
+    let live: LiveProjection | undefined;
+    if (options.cache ?? true) {
+      const bytes = await store.getMeta(PROJECTION_CACHE_KEY);
+      if (bytes !== undefined) {
+        try {
+          const { state, watermark } = decodeState(bytes);
+          if (await belongsTo(store, watermark))
+            live = new LiveProjection(state, watermark, 'cache');
+        } catch (err) {
+          if (!(err instanceof ProjectionError)) throw err;
+        }
+      }
+    }
+    live ??= LiveProjection.empty();
+    live.#foldedOnOpen = await live.catchUp(store, options.signal);
+    return live;
+  }
+
+  /** Events folded by {@link LiveProjection.open} after the cache (all of them on a rebuild). */
+  get foldedOnOpen(): number {
+    return this.#foldedOnOpen;
+  }
+
+  /** Position in the store's log of the next block to fold. */
+  get watermark(): Watermark {
+    return this.#watermark;
+  }
+
+  /** Folds every block appended to `store` since the last call. Returns the events folded. */
+  async catchUp(store: EventStore, signal?: AbortSignal): Promise<number> {
+    let folded = 0;
+    for await (const block of store.blocks({ fromPosition: this.#watermark.position })) {
+      checkAbort(signal);
+      for (const e of blockEvents(block)) evolve(this.state, e);
+      folded += block.header.count;
+      this.#watermark = { position: this.#watermark.position + 1, block: block.id };
+    }
+    if (folded > 0) this.#view = undefined;
+    return folded;
+  }
+
+  /** The finalised projections (recomputed only after new events). */
+  view(): ProjectionView {
+    this.#view ??= finalize(this.state);
+    return this.#view;
+  }
+
+  /** {@link projectionHash} of the current view. */
+  hash(): string {
+    return projectionHash(this.view());
+  }
+
+  /**
+   * Writes the cache into the store's meta. Returns false (and drops any
+   * older cache) when the state is too large to encode in one value.
+   */
+  async save(store: EventStore): Promise<boolean> {
+    let bytes: Uint8Array;
+    try {
+      bytes = encodeState(this.state, this.#watermark);
+    } catch (err) {
+      if (!(err instanceof RangeError)) throw err;
+      await store.deleteMeta(PROJECTION_CACHE_KEY);
+      return false;
+    }
+    await store.putMeta(PROJECTION_CACHE_KEY, bytes);
+    return true;
+  }
+}
+
+/** True when the block before the watermark is the one the cache recorded. */
+async function belongsTo(store: EventStore, watermark: Watermark): Promise<boolean> {
+  if (watermark.position === 0) return watermark.block === null;
+  for await (const block of store.blocks({ fromPosition: watermark.position - 1 })) {
+    return block.id === watermark.block;
+  }
+  return false;
+}

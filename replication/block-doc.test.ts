@@ -1,0 +1,29 @@
+import * as Automerge from '@automerge/automerge';
+import { describe, expect, it } from 'vitest';
+import type { SignedBlock } from '../ledger/index.js';
+import { blockChange, buildBlockDoc, docEntries } from './block-doc.js';
+import { writeSynthetic } from './synthetic.js';
+import { memoryPeer, testIdentity, testRealm } from './test-kit.js';
+
+async function someBlocks(n: number): Promise<SignedBlock[]> {
+  const admin = testIdentity(1);
+  const { realm, block } = testRealm(admin);
+  const peer = await memoryPeer('x');
+  await peer.ledger.ingest([block]);
+  await writeSynthetic(peer.ledger, admin, realm, n * 3, { blockSize: 3 });
+  const out: SignedBlock[] = [];
+  for await (const b of peer.ledger.store.chain(realm, admin.publicKey, 0)) out.push(b);
+  return out.slice(0, n);
+}
+
+describe('block documents', () => {
+  it('are pure functions of their blocks: same blocks, same bytes and heads, any order', async () => {
+    const blocks = await someBlocks(5);
+    expect(blockChange(blocks[2]!)).toEqual(blockChange(blocks[2]!));
+    const a = buildBlockDoc(blocks);
+    const b = buildBlockDoc([...blocks].reverse());
+    expect(Automerge.getHeads(a).sort()).toEqual(Automerge.getHeads(b).sort());
+    expect(docEntries(a, 0).entries.map((e) => e.seq).sort()).toEqual([0, 1, 2, 3, 4]);
+    expect(docEntries(a, 0).entries.find((e) => e.seq === 3)!.bytes).toEqual(blocks[3]!.bytes);
+  });
+});

@@ -1,0 +1,453 @@
+import { noise } from '@chainsafe/libp2p-noise';
+import { yamux } from '@chainsafe/libp2p-yamux';
+import { gossipsub } from '@libp2p/gossipsub';
+import type { GossipSub } from '@libp2p/gossipsub';
+import { identify } from '@libp2p/identify';
+import type { Connection, PeerId, Stream } from '@libp2p/interface';
+import { kadDHT, passthroughMapper } from '@libp2p/kad-dht';
+import { ping } from '@libp2p/ping';
+import { peerIdFromString } from '@libp2p/peer-id';
+import { tcp } from '@libp2p/tcp';
+import { multiaddr } from '@multiformats/multiaddr';
+import { decode, encode } from 'cborg';
+import { createLibp2p } from 'libp2p';
+import type { Libp2p } from 'libp2p';
+import type { Identity, RealmId } from '../crypto/index.js';
+import type { Ledger } from '../ledger/index.js';
+import { DenyList } from './deny-list.js';
+import { ReplicationError } from './errors.js';
+import type { ReplicationEvents } from './events.js';
+import { TypedEventTarget } from './events.js';
+import type { ReplicationLimits } from './limits.js';
+import { manifestDigest, readManifest } from './manifest.js';
+import { SYNC_PROTOCOL } from './messages.js';
+import { libp2pKeyOf } from './peer-key.js';
+import { EventSetDigest } from './projection-hash.js';
+import { realmCid, realmTopic } from './realm-cid.js';
+import { createReplicator } from './replicator.js';
+import type { Replicator } from './replicator.js';
+import type { NodeStatus } from './status.js';
+import { streamChannel } from './stream-channel.js';
+
+/** What a node is built from. */
+export interface NodeComponents {
+  /** The node's key: its libp2p peer id and its ledger author key. */
+  readonly identity: Identity;
+  readonly ledger: Ledger;
+}
+
+/** Options of {@link createNode}. */
+export interface NodeInit {
+  /** Realms to replicate (discovered on the DHT, announced on gossip, synced). */
+  readonly realms: readonly RealmId[];
+  /** Listen multiaddrs; default `/ip4/127.0.0.1/tcp/0` (loopback only). */
+  readonly listen?: readonly string[];
+  /** Multiaddrs (with `/p2p/<id>`) dialled at start and redialled while disconnected. */
+  readonly bootstrap?: readonly string[];
+  readonly limits?: Partial<ReplicationLimits>;
+  /** A file of denied peer ids, watched (see {@link DenyList}). */
+  readonly denyFile?: string;
+  /** Anti-entropy period: every connected peer is synced this often (ms). Default 2000. */
+  readonly syncIntervalMs?: number;
+  /** How often local heads are checked and announced when changed (ms). Default 300. */
+  readonly announceIntervalMs?: number;
+  /** How often lost peers are redialled (ms). Default 1000. */
+  readonly redialIntervalMs?: number;
+  /** DHT provide / find-providers period (ms). Default 10000. */
+  readonly discoveryIntervalMs?: number;
+  /** Hash of the node's projections, for status; default: an {@link EventSetDigest} of the replicated realms. */
+  readonly projectionHash?: () => Promise<string>;
+}
+
+interface Announcement {
+  realm: RealmId;
+  digest: string;
+}
+
+const MAX_KNOWN_PEERS = 64;
+
+/**
+ * A replication node: libp2p over TCP (noise, yamux, identify, ping,
+ * kad-dht, gossipsub) plus our sync protocol. It finds peers of its realms
+ * through DHT provider records, announces new heads on each realm's gossip
+ * topic, and runs a sync session with a peer when it connects, when the
+ * peer announces heads that differ from ours, and periodically.
+ */
+export class EvoledgerNode extends TypedEventTarget<ReplicationEvents> {
+  readonly replicator: Replicator;
+  readonly #components: NodeComponents;
+  readonly #init: NodeInit;
+  readonly #deny: DenyList;
+  readonly #realms: Set<RealmId>;
+  #libp2p: Libp2p<{ pubsub: GossipSub }> | undefined;
+  readonly #timers: NodeJS.Timeout[] = [];
+  readonly #syncing = new Map<string, { again: boolean }>();
+  readonly #known = new Map<string, string[]>();
+  /** Bootstrap addresses given without `/p2p/<id>`: dialled until a connection to them is open. */
+  readonly #anonymous: string[] = [];
+  readonly #digests = new Map<RealmId, string>();
+  readonly #abort = new AbortController();
+  #digest: EventSetDigest | undefined;
+
+  constructor(components: NodeComponents, init: NodeInit) {
+    super();
+    if (init.realms.length === 0)
+      throw new ReplicationError('BAD_CONFIG', 'a node replicates at least one realm');
+    this.#components = components;
+    this.#init = init;
+    this.#realms = new Set(init.realms);
+    this.#deny = new DenyList(init.denyFile);
+    this.replicator = createReplicator(
+      { ledger: components.ledger },
+      { ...(init.limits ? { limits: init.limits } : {}), realms: () => this.#realms },
+    );
+    for (const name of [
+      'blocks:accepted',
+      'block:rejected',
+      'fork:evidence',
+      'session:end',
+    ] as const) {
+      this.replicator.addEventListener(name, (e) => {
+        this.dispatchEvent(new CustomEvent(name, { detail: (e as CustomEvent<unknown>).detail }));
+      });
+    }
+  }
+
+  get #node(): Libp2p<{ pubsub: GossipSub }> {
+    if (this.#libp2p === undefined)
+      throw new ReplicationError('NOT_STARTED', 'the node is not running');
+    return this.#libp2p;
+  }
+
+  /** The node's peer id (derived from its identity). */
+  get peerId(): string {
+    return this.#node.peerId.toString();
+  }
+
+  /** Addresses the node listens on, with `/p2p/<peer id>`. */
+  addrs(): string[] {
+    return this.#node.getMultiaddrs().map(String);
+  }
+
+  /** Connected peers. */
+  peers(): string[] {
+    return this.#node.getPeers().map(String).sort();
+  }
+
+  /** Starts listening, dials bootstrap peers, and begins announcing and syncing. */
+  async start(): Promise<void> {
+    await this.#deny.reload();
+    const deny = this.#deny;
+    const privateKey = await libp2pKeyOf(this.#components.identity);
+    const node = await createLibp2p({
+      privateKey,
+      addresses: { listen: [...(this.#init.listen ?? ['/ip4/127.0.0.1/tcp/0'])] },
+      transports: [tcp()],
+      connectionEncrypters: [noise()],
+      streamMuxers: [yamux()],
+      connectionGater: {
+        denyDialPeer: (peer: PeerId) => deny.has(peer.toString()),
+        denyInboundEncryptedConnection: (peer: PeerId) => deny.has(peer.toString()),
+        denyOutboundEncryptedConnection: (peer: PeerId) => deny.has(peer.toString()),
+        // Loopback and private addresses are what this node is for.
+        denyDialMultiaddr: () => false,
+      },
+      services: {
+        identify: identify(),
+        ping: ping(),
+        dht: kadDHT({
+          protocol: '/evoledger/kad/1.0.0',
+          clientMode: false,
+          peerInfoMapper: passthroughMapper,
+          allowQueryWithZeroPeers: true,
+        }),
+        pubsub: gossipsub({
+          allowPublishToZeroTopicPeers: true,
+          emitSelf: false,
+          ignoreDuplicatePublishError: true,
+        }),
+      },
+    });
+    this.#libp2p = node;
+    await node.handle(
+      SYNC_PROTOCOL,
+      (stream: Stream, connection: Connection) => this.#answer(stream, connection),
+      {
+        maxInboundStreams: 8,
+        maxOutboundStreams: 8,
+      },
+    );
+    node.addEventListener('peer:connect', (e) => {
+      const peer = e.detail.toString();
+      this.emit('peer:connect', { peer });
+      this.#remember(peer);
+      // Give identify a moment, then catch up with the new peer (one side initiates: sessions go both ways).
+      const t = setTimeout(() => this.#syncPeer(peer, undefined, true), 100);
+      t.unref();
+    });
+    node.addEventListener('peer:disconnect', (e) =>
+      this.emit('peer:disconnect', { peer: e.detail.toString() }),
+    );
+    node.services.pubsub.addEventListener('message', (e) =>
+      this.#onAnnouncement(e.detail.topic, e.detail.data, e.detail),
+    );
+    for (const realm of this.#realms) node.services.pubsub.subscribe(realmTopic(realm));
+
+    this.#deny.watch((denied) => {
+      for (const conn of node.getConnections()) {
+        if (denied.has(conn.remotePeer.toString()))
+          void conn.close().catch(() => conn.abort(new Error('denied')));
+      }
+    });
+    for (const addr of this.#init.bootstrap ?? []) {
+      let ma;
+      try {
+        ma = multiaddr(addr);
+      } catch (err) {
+        throw new ReplicationError(
+          'BAD_CONFIG',
+          `bad bootstrap address ${addr}: ${(err as Error).message}`,
+        );
+      }
+      const peer = ma.getComponents().find((c) => c.name === 'p2p')?.value;
+      if (peer !== undefined) this.#known.set(peer, [addr]);
+      else this.#anonymous.push(addr);
+    }
+    this.#every(this.#init.redialIntervalMs ?? 1000, () => this.#redial(), true);
+    this.#every(this.#init.announceIntervalMs ?? 300, () => this.#announceIfChanged(), true);
+    this.#every(this.#init.syncIntervalMs ?? 2000, () => {
+      for (const peer of this.peers()) this.#syncPeer(peer, undefined, true);
+    });
+    this.#every(this.#init.discoveryIntervalMs ?? 10_000, () => this.#discover(), true);
+  }
+
+  #every(ms: number, fn: () => void | Promise<void>, now = false): void {
+    const run = () => {
+      if (this.#abort.signal.aborted) return;
+      void Promise.resolve()
+        .then(fn)
+        .catch(() => undefined);
+    };
+    const t = setInterval(run, ms);
+    t.unref();
+    this.#timers.push(t);
+    if (now) run();
+  }
+
+  #remember(peer: string): void {
+    const conn = this.#libp2p?.getConnections().find((c) => c.remotePeer.toString() === peer);
+    if (conn === undefined || this.#known.size >= MAX_KNOWN_PEERS) return;
+    // Inbound connections come from ephemeral ports: keep the addresses the peer announced instead.
+    if (conn.direction === 'outbound') this.#known.set(peer, [conn.remoteAddr.toString()]);
+    else if (!this.#known.has(peer)) this.#known.set(peer, []);
+  }
+
+  async #redial(): Promise<void> {
+    const node = this.#node;
+    const connected = new Set(this.peers());
+    const remote = new Set(
+      node.getConnections().map((c) => c.remoteAddr.toString().replace(/\/p2p\/.*$/, '')),
+    );
+    await Promise.all(
+      this.#anonymous
+        .filter((addr) => !remote.has(addr))
+        .map((addr) =>
+          node.dial(multiaddr(addr), { signal: AbortSignal.timeout(2000) }).catch(() => undefined),
+        ),
+    );
+    await Promise.all(
+      [...this.#known].map(async ([peer, addrs]) => {
+        if (connected.has(peer) || this.#deny.has(peer) || peer === this.peerId) return;
+        const stored = await node.peerStore
+          .get(peerIdFromString(peer))
+          .then((p) => p.addresses.map((a) => a.multiaddr.toString()))
+          .catch(() => [] as string[]);
+        const targets = [...addrs, ...stored].map((a) =>
+          a.includes('/p2p/') ? a : `${a}/p2p/${peer}`,
+        );
+        for (const target of targets) {
+          try {
+            await node.dial(multiaddr(target), { signal: AbortSignal.timeout(2000) });
+            return;
+          } catch {
+            // try the next address
+          }
+        }
+      }),
+    );
+  }
+
+  async #discover(): Promise<void> {
+    const node = this.#node;
+    if (node.getPeers().length === 0) return;
+    for (const realm of this.#realms) {
+      const cid = realmCid(realm);
+      await node.contentRouting
+        .provide(cid, { signal: AbortSignal.timeout(5000) })
+        .catch(() => undefined);
+      try {
+        for await (const provider of node.contentRouting.findProviders(cid, {
+          signal: AbortSignal.timeout(5000),
+        })) {
+          const peer = provider.id.toString();
+          if (peer === this.peerId || this.#known.size >= MAX_KNOWN_PEERS) continue;
+          if (!this.#known.has(peer)) this.#known.set(peer, provider.multiaddrs.map(String));
+        }
+      } catch {
+        // no providers reachable yet
+      }
+    }
+  }
+
+  async #announceIfChanged(): Promise<void> {
+    const node = this.#node;
+    for (const realm of this.#realms) {
+      const digest = manifestDigest(
+        realm,
+        await readManifest(this.#components.ledger.store, realm),
+      );
+      if (this.#digests.get(realm) === digest) continue;
+      this.#digests.set(realm, digest);
+      await node.services.pubsub
+        .publish(realmTopic(realm), encode({ realm, digest }))
+        .catch(() => undefined);
+    }
+  }
+
+  #onAnnouncement(topic: string, data: Uint8Array, message: { type: string; from?: PeerId }): void {
+    if (data.byteLength > this.replicator.limits.maxAnnounceBytes || message.from === undefined)
+      return;
+    let a: Announcement;
+    try {
+      a = decode(data) as Announcement;
+    } catch {
+      return;
+    }
+    if (typeof a?.realm !== 'string' || !this.#realms.has(a.realm) || topic !== realmTopic(a.realm))
+      return;
+    if (a.digest === this.#digests.get(a.realm)) return;
+    const peer = message.from.toString();
+    if (this.peers().includes(peer)) this.#syncPeer(peer, a.realm);
+  }
+
+  /**
+   * Syncs every replicated realm (or one) with `peer`; coalesces requests
+   * while a session runs. Routine syncs (`routine`) are initiated by the
+   * side with the smaller peer id only: a session carries both directions.
+   */
+  #syncPeer(peer: string, only?: RealmId, routine = false): void {
+    if (
+      this.#abort.signal.aborted ||
+      this.#deny.has(peer) ||
+      this.replicator.guard.isPenalised(peer)
+    )
+      return;
+    if (routine && this.peerId > peer) return;
+    for (const realm of only === undefined ? this.#realms : [only]) {
+      const key = `${peer}|${realm}`;
+      const running = this.#syncing.get(key);
+      if (running !== undefined) {
+        running.again = true;
+        continue;
+      }
+      const state = { again: false };
+      this.#syncing.set(key, state);
+      void this.#syncLoop(peer, realm, state).finally(() => this.#syncing.delete(key));
+    }
+  }
+
+  async #syncLoop(peer: string, realm: RealmId, state: { again: boolean }): Promise<void> {
+    const node = this.#node;
+    const target = node.getPeers().find((p) => p.toString() === peer);
+    if (target === undefined) return;
+    for (let i = 0; i < 1000 && !this.#abort.signal.aborted; i++) {
+      state.again = false;
+      let stream: Stream;
+      try {
+        stream = await node.dialProtocol(target, SYNC_PROTOCOL, {
+          signal: AbortSignal.timeout(5000),
+        });
+      } catch {
+        return;
+      }
+      const channel = streamChannel(stream, this.replicator.limits.maxFrameBytes);
+      const outcome = await this.replicator
+        .initiate(channel, peer, realm, this.#abort.signal)
+        .catch(() => undefined);
+      if (outcome === undefined || outcome.declined !== undefined) return;
+      if (!outcome.more && !state.again) return;
+    }
+  }
+
+  #answer(stream: Stream, connection: Connection): void {
+    const peer = connection.remotePeer.toString();
+    const channel = streamChannel(stream, this.replicator.limits.maxFrameBytes);
+    void this.replicator.respond(channel, peer, this.#abort.signal).catch(() => undefined);
+  }
+
+  /** Syncs with every connected peer now (tests, benches). */
+  syncNow(): void {
+    for (const peer of this.peers()) this.#syncPeer(peer);
+  }
+
+  /** Adds a realm to replicate while running. */
+  addRealm(realm: RealmId): void {
+    if (this.#realms.has(realm)) return;
+    this.#realms.add(realm);
+    this.#libp2p?.services.pubsub.subscribe(realmTopic(realm));
+  }
+
+  async #projectionHash(): Promise<string> {
+    if (this.#init.projectionHash !== undefined) return this.#init.projectionHash();
+    this.#digest ??= new EventSetDigest(this.#components.ledger.store, this.#realms);
+    return this.#digest.update();
+  }
+
+  /** A snapshot of the node for `evoledger status`. */
+  async status(): Promise<NodeStatus> {
+    const store = this.#components.ledger.store;
+    const counts = await store.counts();
+    const heads: NodeStatus['heads'][number][] = [];
+    for (const realm of this.#realms) {
+      for await (const h of store.heads(realm))
+        heads.push({ realm, author: h.author, seq: h.seq, id: h.id, nextEvent: h.nextEvent });
+    }
+    const s = this.replicator.stats;
+    return {
+      pid: process.pid,
+      peerId: this.peerId,
+      addrs: this.addrs(),
+      realms: [...this.#realms],
+      peers: this.peers(),
+      blocks: counts.blocks,
+      events: counts.events,
+      heads,
+      rejected: { ...s.rejected },
+      evidence: await this.replicator.evidenceRecords(),
+      projectionHash: await this.#projectionHash(),
+      sync: {
+        sessions: s.sessions,
+        failedSessions: s.failedSessions,
+        blocksAccepted: s.blocksAccepted,
+        eventsAccepted: s.eventsAccepted,
+        bytesSent: s.bytesSent,
+        bytesReceived: s.bytesReceived,
+      },
+      penalised: this.replicator.guard.penalised(),
+      updatedAt: new Date().toISOString(),
+    };
+  }
+
+  /** Stops syncing, closes every connection and the listener. The ledger stays open (its owner closes it). */
+  async stop(): Promise<void> {
+    this.#abort.abort();
+    for (const t of this.#timers) clearInterval(t);
+    this.#deny.stop();
+    await this.#libp2p?.stop();
+  }
+}
+
+/** Creates a node (libp2p-style factory); call `start()` to run it. */
+export function createNode(components: NodeComponents, init: NodeInit): EvoledgerNode {
+  return new EvoledgerNode(components, init);
+}
