@@ -155,6 +155,11 @@ export function decodeBlockHeader(bytes: Uint8Array): BlockHeader {
 /** Options for {@link decodeBlock}. */
 export interface DecodeBlockOptions {
   /**
+   * The block's event ids, when the caller keeps them (a store does): they
+   * are not hashed again. Only with `verify: false`.
+   */
+  readonly eventIds?: readonly EventId[];
+  /**
    * Verify signature, Merkle root and canonical form (foreign input). Blocks
    * read back from our own store skip this; `evoledger verify` turns it on.
    */
@@ -202,7 +207,8 @@ export function decodeBlock(bytes: Uint8Array, options: DecodeBlockOptions = {})
       `header counts ${header.count} events, block has ${recs.length}`,
     );
   }
-  const eventIds = eventIdsOf(header, recs);
+  const known = !verify && options.eventIds?.length === recs.length ? options.eventIds : undefined;
+  const eventIds = known ?? eventIdsOf(header, recs);
   const block: SignedBlock = {
     id: idFromBytes<BlockId>(taggedHash(BLOCK_ID_TAG, headerBytes)),
     header,

@@ -315,7 +315,10 @@ export class Ledger {
         `${h.author} is not a member of closed realm "${realm.name}"`,
       );
     }
+    // Dependencies: earlier in the block or the batch, or held; the store is
+    // asked once for all the others.
     const inBlock = new Set<EventId>();
+    const elsewhere: { event: EventId; dep: EventId }[] = [];
     for (const e of events) {
       if (isKind(e, 'genesis') && e !== first) {
         return new LedgerError(
@@ -324,15 +327,19 @@ export class Ledger {
         );
       }
       for (const dep of e.deps) {
-        if (inBlock.has(dep) || batchEvents.has(dep)) continue;
-        if (!(await this.store.hasEvent(dep))) {
-          return new LedgerError(
-            'UNKNOWN_DEPENDENCY',
-            `event ${e.id} depends on unknown event ${dep}`,
-          );
-        }
+        if (!inBlock.has(dep) && !batchEvents.has(dep)) elsewhere.push({ event: e.id, dep });
       }
       inBlock.add(e.id);
+    }
+    if (elsewhere.length > 0) {
+      const held = await this.store.hasEvents(elsewhere.map((x) => x.dep));
+      const missing = elsewhere.find((_, i) => !held[i]);
+      if (missing !== undefined) {
+        return new LedgerError(
+          'UNKNOWN_DEPENDENCY',
+          `event ${missing.event} depends on unknown event ${missing.dep}`,
+        );
+      }
     }
 
     // Admit.

@@ -111,7 +111,11 @@ export class BlockFrame {
    * only its structure is decoded.
    */
   get block(): SignedBlock {
-    return (this.#block ??= decodeBlock(this.bytes, { verify: false }));
+    // The ids were checked when the block was stored: pass them, do not re-hash.
+    return (this.#block ??= decodeBlock(this.bytes, {
+      verify: false,
+      eventIds: Array.from({ length: this.count }, (_, i) => this.eventId(i)),
+    }));
   }
 
   /** Id of event `index`. */

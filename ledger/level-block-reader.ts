@@ -6,14 +6,19 @@ import { flattenBatches } from './flatten-batches.js';
 import { BlockFrame } from './level-block-frame.js';
 import { LedgerError } from './errors.js';
 import { matchesQuery } from './event-index.js';
-import { key, kindFitsIndex, kindPrefix, prefixEnd, readU64, Table } from './level-layout.js';
+import {
+  key,
+  kindFitsIndex,
+  kindPrefix,
+  prefixEnd,
+  readU64,
+  sizeName,
+  Table,
+} from './level-layout.js';
 import { decodeRecord } from './record.js';
 import type { EventQuery, StoredEvent } from './store.js';
 
 type Db = Level<Uint8Array, Uint8Array>;
-
-/** Name of an index size counter (`K:kind`, `A:author`, `R:realm`). */
-export const sizeName = (table: 'K' | 'A' | 'R', name: string): string => `${table}:${name}`;
 
 /** A block read back from the log, its events decoded on demand. */
 interface Entry {

@@ -43,6 +43,9 @@ export const Table = {
   meta: 0x4d, // M
 } as const;
 
+/** Name of an index size counter in table `N` (`K:kind`, `A:author`, `R:realm`). */
+export const sizeName = (table: 'K' | 'A' | 'R', name: string): string => `${table}:${name}`;
+
 /** Version of this layout, checked on open. */
 export const LAYOUT_VERSION = 1;
 

@@ -3,7 +3,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { LevelStore } from './level-store.js';
-import { describeStoreFastPaths, describeEventStoreConformance } from './store-conformance.js';
+import { describeEventStoreConformance } from './store-conformance.js';
+import { describeStoreFastPaths } from './store-fast-paths-conformance.js';
 import type { EventStore } from './store.js';
 
 const dirs: string[] = [];

@@ -4,15 +4,13 @@ import type { BlockId, EventId, PublicKey, RealmId } from '../crypto/index.js';
 import type { ChainHead, SignedBlock } from './block.js';
 import { LedgerError } from './errors.js';
 import type { LedgerEvent } from './event.js';
-import { eventsOfBlock, genotypesOf } from './event-index.js';
-import { frameBlock } from './level-block-frame.js';
-import { LevelBlockReader, sizeName } from './level-block-reader.js';
+import { eventsOfBlock } from './event-index.js';
+import { LevelBlockReader } from './level-block-reader.js';
+import { putBlock } from './level-index-writer.js';
 import {
   decodeHead,
   encodeHead,
   key,
-  kindFitsIndex,
-  kindPrefix,
   LAYOUT_VERSION,
   namedKey,
   prefixEnd,
@@ -42,25 +40,12 @@ interface PendingAppend {
   readonly reject: (err: unknown) => void;
 }
 
-const EMPTY = new Uint8Array(0);
 const POINT_READ_CACHE = 16;
 const NO_EVENTS: AsyncIterable<StoredEvent> = {
   [Symbol.asyncIterator]: () => ({ next: () => Promise.resolve({ done: true, value: undefined }) }),
 };
 const STATE_KEY = Buffer.from([Table.state]);
 const VERSION_KEY = Buffer.from([Table.version]);
-
-function addIndex(map: Map<string, number[]>, name: string, index: number): void {
-  const list = map.get(name);
-  if (list === undefined) map.set(name, [index]);
-  else if (list[list.length - 1] !== index) list.push(index);
-}
-
-function u16List(values: readonly number[]): Buffer {
-  const out = Buffer.allocUnsafe(values.length * 2);
-  for (let i = 0; i < values.length; i++) out.writeUInt16BE(values[i]!, i * 2);
-  return out;
-}
 
 /** Turns a failed open into `STORE_UNAVAILABLE` with a message that says what to do. */
 function unavailable(dir: string, err: unknown): LedgerError {
@@ -276,7 +261,7 @@ export class LevelStore implements EventStore {
     let eventCount = this.#eventCount;
     for (const { block, events } of fresh) {
       try {
-        this.#putBlock(batch, block, events, position, grow);
+        putBlock(batch, block, events, position, grow);
       } catch (err) {
         await batch.close();
         throw err;
@@ -314,62 +299,6 @@ export class LevelStore implements EventStore {
     this.#eventCount = eventCount;
     for (const [name, total] of totals) this.#sizes.set(name, total);
     for (const [ck, head] of heads) if (head !== null) this.#heads.set(ck, head);
-  }
-
-  /** Puts one block and its index entries into `batch`. */
-  #putBlock(
-    batch: ReturnType<Db['batch']>,
-    block: SignedBlock,
-    events: readonly LedgerEvent[],
-    position: number,
-    grow: (name: string, n: number) => void,
-  ): void {
-    const { realm, author, seq } = block.header;
-    const pos = Buffer.allocUnsafe(8);
-    writeU64(pos, position, 0);
-    batch.put(key(Table.log, [], [position]), frameBlock(block));
-    batch.put(key(Table.blockIds, [block.id]), pos);
-    batch.put(key(Table.chains, [realm, author], [seq]), pos);
-    batch.put(key(Table.realms, [realm], [position]), EMPTY);
-    batch.put(key(Table.authors, [author], [position]), Buffer.from(realm, 'hex'));
-    grow(sizeName('R', realm), events.length);
-    grow(sizeName('A', author), events.length);
-
-    // Per-event entries: keys and values are views into two buffers per
-    // block rather than small allocations each.
-    const n = events.length;
-    const eventKeys = Buffer.allocUnsafe(n * 33);
-    const eventValues = Buffer.allocUnsafe(n * 10);
-    const byKind = new Map<string, number[]>();
-    const byGenotype = new Map<string, number[]>();
-    for (let i = 0; i < n; i++) {
-      const e = events[i]!;
-      const k = i * 33;
-      eventKeys[k] = Table.events;
-      eventKeys.write(block.eventIds[i]!, k + 1, 32, 'hex');
-      const v = i * 10;
-      pos.copy(eventValues, v);
-      eventValues.writeUInt16BE(i, v + 8);
-      batch.put(eventKeys.subarray(k, k + 33), eventValues.subarray(v, v + 10));
-      addIndex(byKind, e.kind, i);
-      for (const genotype of genotypesOf(e)) addIndex(byGenotype, genotype, i);
-    }
-    // Kind and genotype entries are per block: one entry lists the block's
-    // matching event indexes, so a genotype named by a mutation and then by
-    // its evaluation costs one write, not two.
-    for (const [kind, indexes] of byKind) {
-      grow(sizeName('K', kind), indexes.length);
-      // A kind name too long for the index is found by scanning (see events()).
-      if (!kindFitsIndex(kind)) continue;
-      const prefix = kindPrefix(kind);
-      const k = Buffer.allocUnsafe(prefix.length + 8);
-      prefix.copy(k);
-      pos.copy(k, prefix.length);
-      batch.put(k, u16List(indexes));
-    }
-    for (const [genotype, indexes] of byGenotype) {
-      batch.put(key(Table.genotypes, [genotype], [position]), u16List(indexes));
-    }
   }
 
   async hasBlock(id: BlockId): Promise<boolean> {

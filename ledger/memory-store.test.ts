@@ -1,5 +1,6 @@
 import { MemoryStore } from './memory-store.js';
-import { describeStoreFastPaths, describeEventStoreConformance } from './store-conformance.js';
+import { describeEventStoreConformance } from './store-conformance.js';
+import { describeStoreFastPaths } from './store-fast-paths-conformance.js';
 
 describeEventStoreConformance('MemoryStore', () => MemoryStore.open());
 describeStoreFastPaths('MemoryStore', () => MemoryStore.open());

@@ -3,8 +3,7 @@ import { encodeCanonical } from '../crypto/index.js';
 import type { EventId, GenotypeId, PublicKey, RealmId } from '../crypto/index.js';
 import { blockEvents } from './block.js';
 import type { SignedBlock } from './block.js';
-import type { EventDraft, LedgerEvent } from './event.js';
-import type { EventQuery, EventStore, StoredEvent } from './store.js';
+import type { EventQuery, EventStore } from './store.js';
 import {
   alice,
   bob,
@@ -19,6 +18,8 @@ import {
   seedDraft,
   unknownKindRecord,
 } from './__fixtures__/sample-blocks.js';
+import { collect, ids, plain, sampleWorld, select } from './__fixtures__/sample-world.js';
+import type { Expected } from './__fixtures__/sample-world.js';
 
 /**
  * The event-store contract, run against every {@link EventStore}.
@@ -97,6 +98,29 @@ export function describeEventStoreConformance(
       await s2.append([blocks[0]!, blocks[0]!, blocks[1]!]);
       expect(await s2.counts()).toEqual({ blocks: 2, events: 5 });
       await s2.close();
+    });
+
+    it('indexes events given decoded as it indexes the ones it decodes', async () => {
+      const { blocks, expected } = sampleWorld();
+      const s = await fresh();
+      // Every other block comes with its events, as the validator hands them over.
+      await s.append(
+        blocks,
+        blocks.map((b, i) => (i % 2 === 0 ? blockEvents(b) : undefined)),
+      );
+      expect(ids(await collect(s.events()))).toEqual(expected.map((e) => e.id));
+      for (const query of [{ genotype: genotype(4) }, { kind: 'seed' }] as EventQuery[]) {
+        expect(ids(await collect(s.events(query)))).toEqual(select(expected, query));
+      }
+    });
+
+    it("refuses events that are not the block's", async () => {
+      const { blocks } = sampleWorld();
+      const s = await fresh();
+      await expect(
+        s.append([blocks[0]!, blocks[1]!], [blockEvents(blocks[0]!), blockEvents(blocks[0]!)]),
+      ).rejects.toMatchObject({ code: 'SCHEMA_VIOLATION' });
+      expect(await s.counts()).toEqual({ blocks: 0, events: 0 });
     });
 
     it('appends a call all-or-none', async () => {

@@ -57,6 +57,8 @@ export interface EventStore {
   /** The block at `seq` in `author`'s chain of `realm`. */
   getBlockAt(realm: RealmId, author: PublicKey, seq: number): Promise<SignedBlock | undefined>;
   hasEvent(id: EventId): Promise<boolean>;
+  /** Which of `ids` the store holds, in one read (the validator checks dependencies with it). */
+  hasEvents(ids: readonly EventId[]): Promise<boolean[]>;
   getEvent(id: EventId): Promise<StoredEvent | undefined>;
   /** Where an author's chain in a realm stands, if it has any block here. */
   head(realm: RealmId, author: PublicKey): Promise<ChainHead | undefined>;

@@ -113,4 +113,3 @@ export const plain = (bytes: Uint8Array | undefined) =>
   bytes === undefined ? undefined : new Uint8Array(bytes);
 
 export const ids = (events: readonly StoredEvent[]) => events.map((e) => e.id);
-
