@@ -15,6 +15,7 @@ import type { BlockId, EventId, Identity, ProofStep, PublicKey, RealmId } from '
 import type { LedgerEvent } from './event.js';
 import { LedgerError, Limits } from './errors.js';
 import { decodeRecord, eventIdOf } from './record.js';
+import type { DecodeRecordOptions } from './record.js';
 
 const BLOCK_ID_TAG = 'evoledger/block-id/v1';
 
@@ -240,10 +241,10 @@ export function verifyBlock(block: SignedBlock): void {
 }
 
 /** Decodes the events of a block (validating known kinds' bodies). */
-export function blockEvents(block: SignedBlock): LedgerEvent[] {
+export function blockEvents(block: SignedBlock, options: DecodeRecordOptions = {}): LedgerEvent[] {
   const { realm, author, first } = block.header;
   return block.records.map((bytes, i) =>
-    decodeRecord(bytes, { id: block.eventIds[i]!, realm, author, seq: first + i }),
+    decodeRecord(bytes, { id: block.eventIds[i]!, realm, author, seq: first + i }, options),
   );
 }
 

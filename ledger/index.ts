@@ -44,6 +44,7 @@ export type { ForkEvidence, IngestOptions, IngestReport, Rejection } from './led
 export { createRealm, RealmState, realmIdOf } from './realm.js';
 export type { CreateRealmOptions } from './realm.js';
 export { decodeRecord, encodeRecord, eventIdBytes, eventIdOf } from './record.js';
+export type { DecodeRecordOptions } from './record.js';
 export type { BlockRange, EventQuery, EventStore, StoreCounts, StoredEvent } from './store.js';
 export { LedgerWriter } from './writer.js';
 export type { WriterOptions } from './writer.js';

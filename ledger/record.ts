@@ -87,6 +87,16 @@ export function eventIdOf(
   return idFromBytes<EventId>(eventIdBytes(realm, author, seq, record));
 }
 
+/** Options of {@link decodeRecord}. */
+export interface DecodeRecordOptions {
+  /**
+   * The record was validated when it entered this store: convert known
+   * kinds' bodies without validating them again (canonical form is still
+   * checked by the decoder). `verify` and ingestion never set this.
+   */
+  readonly trusted?: boolean;
+}
+
 /**
  * Decodes and validates a record. Known kinds get their body validated (and
  * upgraded from older versions); unknown kinds and future versions are kept
@@ -95,6 +105,7 @@ export function eventIdOf(
 export function decodeRecord(
   bytes: Uint8Array,
   envelope: { id: EventId; realm: RealmId; author: PublicKey; seq: number },
+  options: DecodeRecordOptions = {},
 ): LedgerEvent {
   if (bytes.byteLength > Limits.maxEventBytes) {
     throw new LedgerError('OVERSIZED', `event ${envelope.id} is ${bytes.byteLength} bytes`);
@@ -136,6 +147,9 @@ export function decodeRecord(
   if (codec === undefined || record.v > codec.version) {
     return { ...envelope, v: record.v, kind: record.kind, deps, body: record.body, known: false };
   }
-  const body = codec.decode(record.body, record.v);
+  const body =
+    options.trusted && record.v === codec.version
+      ? codec.fromTrusted(record.body)
+      : codec.decode(record.body, record.v);
   return { ...envelope, v: record.v, kind: record.kind, deps, body, known: true } as LedgerEvent;
 }

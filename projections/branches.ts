@@ -1,4 +1,5 @@
 import type { EventId } from '../crypto/index.js';
+import { primaryFitness } from './fitness.js';
 import type { ProjectionState, SelectionFacts } from './state.js';
 
 /** A selection that lost to a competitor with the same `previous`. */
@@ -24,19 +25,31 @@ export interface ResolvedBranches {
 }
 
 /**
+ * The fitness a selection reached. By default the `best` it claims; the
+ * projections pass the best *measured* fitness of its survivors instead, so
+ * that a branch cannot win the merge on a claim no evaluation backs.
+ */
+export type SelectionScore = (s: SelectionFacts) => number;
+
+const claimed: SelectionScore = (s) => s.best;
+
+/**
  * Orders competing selections: the branch that reaches the highest fitness
- * wins, then the selection's own best, then the smaller id (DESIGN.md,
+ * wins, then the selection's own fitness, then the smaller id (DESIGN.md,
  * "Merge semantics"). Negative when `a` wins.
  */
 function compareBranches(
   a: SelectionFacts,
   b: SelectionFacts,
-  score: ReadonlyMap<EventId, number>,
+  branch: ReadonlyMap<EventId, number>,
+  own: ReadonlyMap<EventId, number>,
 ): number {
-  const sa = score.get(a.id) ?? a.best;
-  const sb = score.get(b.id) ?? b.best;
+  const sa = branch.get(a.id)!;
+  const sb = branch.get(b.id)!;
   if (sa !== sb) return sb - sa;
-  if (a.best !== b.best) return b.best - a.best;
+  const oa = own.get(a.id)!;
+  const ob = own.get(b.id)!;
+  if (oa !== ob) return ob - oa;
   return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
 }
 
@@ -57,7 +70,10 @@ export function selectionsByRun(state: ProjectionState): Map<EventId, SelectionF
  * same generation; the projection keeps the one whose branch reaches the
  * highest fitness (then a fixed tie-break on ids). Losers stay listed.
  */
-export function resolveBranches(selections: readonly SelectionFacts[]): ResolvedBranches {
+export function resolveBranches(
+  selections: readonly SelectionFacts[],
+  scoreOf: SelectionScore = claimed,
+): ResolvedBranches {
   const ids = new Set(selections.map((s) => s.id));
   const children = new Map<EventId | null, SelectionFacts[]>();
   const detached: EventId[] = [];
@@ -73,6 +89,7 @@ export function resolveBranches(selections: readonly SelectionFacts[]): Resolved
 
   // Branch scores and sizes, children before parents (iterative: runs are thousands deep).
   const score = new Map<EventId, number>();
+  const own = new Map<EventId, number>();
   const size = new Map<EventId, number>();
   const order: SelectionFacts[] = [];
   const stack = [...(children.get(null) ?? [])];
@@ -83,7 +100,8 @@ export function resolveBranches(selections: readonly SelectionFacts[]): Resolved
   }
   for (let i = order.length - 1; i >= 0; i--) {
     const s = order[i]!;
-    let best = s.best;
+    let best = scoreOf(s);
+    own.set(s.id, best);
     let n = 1;
     for (const c of children.get(s.id) ?? []) {
       best = Math.max(best, score.get(c.id)!);
@@ -97,7 +115,7 @@ export function resolveBranches(selections: readonly SelectionFacts[]): Resolved
   const lost: LostBranch[] = [];
   let candidates = children.get(null) ?? [];
   while (candidates.length > 0) {
-    const sorted = [...candidates].sort((a, b) => compareBranches(a, b, score));
+    const sorted = [...candidates].sort((a, b) => compareBranches(a, b, score, own));
     const kept = sorted[0]!;
     chain.push(kept);
     for (const loser of sorted.slice(1)) {
@@ -114,4 +132,19 @@ export function resolveBranches(selections: readonly SelectionFacts[]): Resolved
   }
   detached.sort();
   return { chain, lost, detached };
+}
+
+/**
+ * The best measured fitness (primary component) among a selection's
+ * survivors; the claimed `best` when none of them has an evaluation held.
+ */
+export function measuredScore(state: ProjectionState): SelectionScore {
+  return (s) => {
+    let best = -Infinity;
+    for (const g of s.survivors) {
+      const b = state.bestOf.get(g);
+      if (b !== undefined) best = Math.max(best, primaryFitness(b.fitness));
+    }
+    return best === -Infinity ? s.best : best;
+  };
 }

@@ -1,4 +1,5 @@
 import {
+  ENGINE,
   applyOps,
   compile,
   fromCanonical,
@@ -19,7 +20,9 @@ import type { ReplayEngine } from './replay-engine.js';
  */
 export function evolutionReplayEngine(): ReplayEngine {
   return {
-    name: 'evoledger-tweann',
+    name: ENGINE,
+    // Same engine family, any version: replay proves or refutes them all.
+    accepts: (engine) => engine.split('/')[0] === ENGINE.split('/')[0],
     scalar: scalarFitness,
     fromSeed(network) {
       const g = fromCanonical(network);
@@ -52,7 +55,7 @@ export function evolutionReplayEngine(): ReplayEngine {
       }
       if (members.length === 0) return undefined;
       const result = selectGeneration(config, input.run.seed, input.generation, members);
-      return result.survivors.map((i) => members[i]!.id);
+      return { survivors: result.survivors.map((i) => members[i]!.id), species: result.species };
     },
     evaluate(task, network, seed, run) {
       const params = task.params ?? (run?.task.id === task.id ? run.task.params : {});

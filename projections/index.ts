@@ -1,5 +1,5 @@
-export { resolveBranches, selectionsByRun } from './branches.js';
-export type { LostBranch, ResolvedBranches } from './branches.js';
+export { measuredScore, resolveBranches, selectionsByRun } from './branches.js';
+export type { LostBranch, ResolvedBranches, SelectionScore } from './branches.js';
 export { ProjectionError, ProjectionErrorCodes } from './errors.js';
 export type { ProjectionErrorCode } from './errors.js';
 export { addExact, exactValue } from './exact-sum.js';
@@ -36,6 +36,7 @@ export type {
   ReplayOptions,
   ReplayProgress,
   ReplayReport,
+  SpeciesCount,
 } from './replay.js';
 export type {
   ConsideredEvaluation,
@@ -43,6 +44,7 @@ export type {
   ReplayGenotype,
   ReplayNetwork,
   SelectionReplayInput,
+  SelectionReplayResult,
 } from './replay-engine.js';
 export { runOfEvent } from './run-of.js';
 export { initialState } from './state.js';
@@ -61,7 +63,7 @@ export { decodeState, encodeState } from './state-codec.js';
 export type { Watermark } from './state-codec.js';
 export { EventVerifier } from './verify-event.js';
 export type { EventVerification } from './verify-event.js';
-export { finalize, generationSummary, newJoins } from './view.js';
+export { authorCredit, championSummaries, finalize, generationSummary, newJoins } from './view.js';
 export type {
   AuthorCredit,
   BestSummary,

@@ -1,5 +1,5 @@
 import type { EventId, GenotypeId, PublicKey } from '../crypto/index.js';
-import { resolveBranches, selectionsByRun } from './branches.js';
+import { measuredScore, resolveBranches, selectionsByRun } from './branches.js';
 import type { LostBranch } from './branches.js';
 import { ProjectionError } from './errors.js';
 import { familyOf } from './families.js';
@@ -68,7 +68,7 @@ export function populationAt(
     }
     throw new ProjectionError('UNKNOWN_RUN', `no run ${run} here: "evoledger runs" lists the runs`);
   }
-  const { chain, lost } = resolveBranches(selections);
+  const { chain, lost } = resolveBranches(selections, measuredScore(state));
   const s =
     generation === undefined
       ? chain[chain.length - 1]
@@ -96,7 +96,10 @@ export function populationOf(state: ProjectionState, selection: EventId): Popula
   const s = state.selections.get(selection);
   if (s === undefined)
     throw new ProjectionError('UNKNOWN_GENERATION', `no selection ${selection} here`);
-  const { chain, lost } = resolveBranches(selectionsByRun(state).get(s.run) ?? []);
+  const { chain, lost } = resolveBranches(
+    selectionsByRun(state).get(s.run) ?? [],
+    measuredScore(state),
+  );
   return {
     run: s.run,
     generation: s.generation,

@@ -1,5 +1,9 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { EventId, GenotypeId, PublicKey, RealmId } from '../crypto/index.js';
+import { LevelStore } from '../ledger/level-store.js';
 import {
   continueRun,
   partitionedExperiment,
@@ -15,6 +19,7 @@ import {
   foldEvents,
   initialState,
   LiveProjection,
+  measuredScore,
   populationAt,
   populationOf,
   PROJECTION_CACHE_KEY,
@@ -63,6 +68,31 @@ describe('branch resolution (merge rule)', () => {
     const b = resolveBranches([sel('f', '1', 2, 1), sel('e', '1', 2, 1), sel('1', null, 0)]);
     expect(a.chain.map((s) => s.id)).toEqual(b.chain.map((s) => s.id));
     expect(a.chain[1]!.id[0]).toBe('e');
+  });
+
+  it('scores branches by measured fitness in the projections: a claim alone does not win', () => {
+    const state = initialState();
+    const g = (c: string) => c.repeat(64) as GenotypeId;
+    const put = (s: SelectionFacts) => state.selections.set(s.id, s);
+    put(sel('a', null, 1));
+    put({ ...sel('b', 'a', 1e9, 1), survivors: [g('1')] }); // claims 1e9, measured 2
+    put({ ...sel('c', 'a', 5, 1), survivors: [g('2')] }); // claims 5, measured 5
+    const measure = (genotype: GenotypeId, fitness: number) =>
+      state.bestOf.set(genotype, {
+        evaluation: genotype as unknown as EventId,
+        genotype,
+        author: 'x' as PublicKey,
+        run: 'run' as EventId,
+        fitness,
+        solved: false,
+      });
+    measure(g('1'), 2);
+    measure(g('2'), 5);
+    const claimedOnly = resolveBranches([...state.selections.values()]);
+    expect(claimedOnly.chain[1]!.id[0]).toBe('b');
+    const measured = resolveBranches([...state.selections.values()], measuredScore(state));
+    expect(measured.chain[1]!.id[0]).toBe('c');
+    expect(measured.lost[0]).toMatchObject({ score: 2 });
   });
 
   it('sets apart selections whose previous is not held', () => {
@@ -185,6 +215,29 @@ describe('LiveProjection and its cache', () => {
     expect((await LiveProjection.open(b.store)).source).toBe('rebuilt');
   });
 
+  it('give the same hash on the level store, whose cache survives a reopen', async () => {
+    const { store } = await partitionedExperiment({ seed: 12, base: 2, sideA: 1, sideB: 2 });
+    const dir = await mkdtemp(join(tmpdir(), 'evoledger-projections-level-'));
+    try {
+      let level = await LevelStore.open(join(dir, 'store'), { sync: false });
+      const blocks = [];
+      for await (const b of store.blocks()) blocks.push(b);
+      await level.append(blocks);
+      const expected = (await LiveProjection.open(store)).hash();
+      const built = await LiveProjection.open(level);
+      expect(built.hash()).toBe(expected);
+      await built.save(level);
+      await level.close();
+      level = await LevelStore.open(join(dir, 'store'), { sync: false });
+      const reopened = await LiveProjection.open(level);
+      expect(reopened.source).toBe('cache');
+      expect(reopened.hash()).toBe(expected);
+      await level.close();
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
   it('stops on abort', async () => {
     const { store } = await partitionedExperiment({ seed: 2, base: 1, sideA: 0, sideB: 0 });
     await expect(LiveProjection.open(store, { signal: AbortSignal.abort() })).rejects.toMatchObject(
@@ -214,6 +267,17 @@ describe('replay', () => {
     const missing = await replayAll(withoutSeeds, syntheticEngine);
     expect(missing.ok).toBe(false);
     expect(missing.divergences[0]!.code).toBe('UNKNOWN_GENOTYPE');
+  });
+
+  it('skips, and counts, the runs of engines it does not accept', async () => {
+    const { events } = await partitionedExperiment({ seed: 9, base: 1, sideA: 1, sideB: 0 });
+    const picky = { ...syntheticEngine, accepts: (engine: string) => engine !== 'synthetic/1' };
+    const report = await replayAll(events, picky, { reEvaluate: true });
+    expect(report.ok).toBe(true);
+    expect(report.foreignEngines).toEqual(['synthetic/1']);
+    // Everything but the realm's genesis belongs to a skipped run.
+    expect(report.skipped).toBe(events.length - 1);
+    expect(report.mutations + report.seeds + report.reEvaluated).toBe(0);
   });
 
   it('yields typed progress and honours its AbortSignal', async () => {

@@ -34,6 +34,12 @@ export interface SelectionReplayInput {
   networkOf(genotype: GenotypeId): ReplayNetwork | undefined;
 }
 
+/** What re-running a selection gives. */
+export interface SelectionReplayResult {
+  readonly survivors: readonly GenotypeId[];
+  readonly species?: number;
+}
+
 /**
  * The pure parts of an evolution engine that replay needs, injected so that
  * projections can replay runs of any engine (and test against a synthetic
@@ -42,6 +48,12 @@ export interface SelectionReplayInput {
 export interface ReplayEngine {
   /** Name (and version) of the engine, for reports. */
   readonly name: string;
+  /**
+   * Whether this engine can replay runs recorded by `engine` (the run
+   * event's `engine` field); runs it does not accept are skipped and
+   * counted. Default: every run.
+   */
+  accepts?(engine: string): boolean;
   /** The scalar a selection's `best` is computed from (default: the primary component). */
   scalar?(fitness: Fitness): number;
   /** Parses a seed event's network and computes its id; throws on an invalid network. */
@@ -49,10 +61,12 @@ export interface ReplayEngine {
   /** Applies recorded operators to a parent (and mate); throws on parameters that do not fit. */
   applyOps(parent: ReplayNetwork, ops: readonly AppliedOp[], mate?: ReplayNetwork): ReplayGenotype;
   /**
-   * Re-runs a selection from recorded evaluations; undefined when the engine
-   * cannot re-run this method (replay then checks only what needs no engine).
+   * Re-runs a selection from recorded evaluations: the survivors, and the
+   * number of species the engine saw when it speciates (events do not record
+   * species; replay reports them). Undefined when the engine cannot re-run
+   * this method (replay then checks only what needs no engine).
    */
-  select?(input: SelectionReplayInput): readonly GenotypeId[] | undefined;
+  select?(input: SelectionReplayInput): SelectionReplayResult | undefined;
   /**
    * Re-evaluates a genotype on a deterministic task; undefined when the task
    * is unknown or not deterministic (it is then skipped, and counted).

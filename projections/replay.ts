@@ -31,6 +31,14 @@ export interface Divergence {
   readonly message: string;
 }
 
+/** How many species the engine saw when it re-ran a selection. */
+export interface SpeciesCount {
+  readonly run: EventId;
+  readonly generation: number;
+  readonly selection: EventId;
+  readonly species: number;
+}
+
 /** Counts of what a replay checked. */
 export interface ReplayCounts {
   events: number;
@@ -44,12 +52,18 @@ export interface ReplayCounts {
   selections: number;
   /** Selections whose survivors were re-derived by the engine. */
   reselected: number;
+  /** Events of runs recorded by an engine the replay engine does not accept (not checked). */
+  skipped: number;
 }
 
 /** The outcome of a replay. */
 export interface ReplayReport extends ReplayCounts {
   readonly ok: boolean;
   readonly engine: string;
+  /** Engines of the runs skipped because the replay engine does not accept them. */
+  readonly foreignEngines: readonly string[];
+  /** Species per re-run selection, in log order, when the engine speciates. */
+  readonly species: readonly SpeciesCount[];
   readonly divergences: readonly Divergence[];
 }
 
@@ -99,6 +113,7 @@ export async function* replay(
     evaluations: 0,
     reEvaluated: 0,
     notReEvaluated: 0,
+    skipped: 0,
     selections: 0,
     reselected: 0,
   };
@@ -110,6 +125,11 @@ export async function* replay(
   const waitingMutations = new Map<GenotypeId, EventOf<'mutation'>[]>();
   const waitingEvaluations = new Map<GenotypeId, EventOf<'evaluation'>[]>();
   const namedSurvivors = new Map<GenotypeId, EventId>();
+  // Runs of other engines, and the genotypes that descend from their seeds: not replayed, counted.
+  const foreignRuns = new Set<EventId>();
+  const foreign = new Set<GenotypeId>();
+  const foreignEngines = new Set<string>();
+  const species: SpeciesCount[] = [];
   const queue: Divergence[] = [];
 
   const diverge = (d: Omit<Divergence, 'message'> & { message?: string }) => {
@@ -250,8 +270,16 @@ export async function* replay(
     });
     if (chosen !== undefined) {
       counts.reselected++;
+      if (chosen.species !== undefined) {
+        species.push({
+          run: b.run,
+          generation: b.generation,
+          selection: s.id,
+          species: chosen.species,
+        });
+      }
       const want = [...b.survivors].sort();
-      const got = [...chosen].sort();
+      const got = [...chosen.survivors].sort();
       if (text(want) !== text(got)) {
         diverge({
           code: 'REPLAY_DIVERGED',
@@ -265,11 +293,29 @@ export async function* replay(
     }
   };
 
+  // The genotype a seed of a foreign run, or a mutation of a foreign parent, brings in.
+  const foreignGenotype = (e: LedgerEvent): GenotypeId | undefined => {
+    if (isKind(e, 'seed')) return foreignRuns.has(e.body.run) ? e.body.genotype : undefined;
+    if (!isKind(e, 'mutation')) return undefined;
+    const { parent, mate, child } = e.body;
+    return foreign.has(parent) || (mate !== undefined && foreign.has(mate)) ? child : undefined;
+  };
+
   const step = async (e: LedgerEvent) => {
     counts.events++;
     if (isKind(e, 'run')) {
       counts.runs++;
       runs.set(e.id, e.body);
+      if (engine.accepts !== undefined && !engine.accepts(e.body.engine)) {
+        foreignRuns.add(e.id);
+        foreignEngines.add(e.body.engine);
+        counts.skipped++;
+      }
+    } else if (foreignGenotype(e) !== undefined) {
+      counts.skipped++;
+      foreign.add(foreignGenotype(e)!);
+    } else if ((isKind(e, 'evaluation') || isKind(e, 'selection')) && foreignRuns.has(e.body.run)) {
+      counts.skipped++;
     } else if (isKind(e, 'seed')) {
       counts.seeds++;
       let g;
@@ -344,13 +390,16 @@ export async function* replay(
       missing(g, list[0]!.id, 'mutation', 'unknown-parent');
     }
     for (const [g, selection] of namedSurvivors) {
-      if (!networks.has(g)) missing(g, selection, 'selection', 'unknown-survivor');
+      if (!networks.has(g) && !foreign.has(g))
+        missing(g, selection, 'selection', 'unknown-survivor');
     }
   } catch (err) {
     if (!(err instanceof Stop)) throw err;
   }
   while (queue.length > 0) yield { type: 'divergence', divergence: queue.shift()! };
   const report: ReplayReport = {
+    foreignEngines: [...foreignEngines].sort(),
+    species,
     ...counts,
     ok: divergences.length === 0,
     engine: engine.name,

@@ -1,5 +1,5 @@
 import type { EventId, GenotypeId, PublicKey, RealmId } from '../crypto/index.js';
-import { resolveBranches, selectionsByRun } from './branches.js';
+import { measuredScore, resolveBranches, selectionsByRun } from './branches.js';
 import type { LostBranch } from './branches.js';
 import { exactValue } from './exact-sum.js';
 import { familyOf } from './families.js';
@@ -149,6 +149,60 @@ export function generationSummary(
   };
 }
 
+/** The champion of each task in each realm (cheap: no join over genotypes). */
+export function championSummaries(state: ProjectionState): ChampionSummary[] {
+  return [...state.champions.values()]
+    .map((c) => ({
+      realm: c.realm,
+      task: c.taskKey,
+      run: c.run,
+      genotype: c.genotype,
+      fitness: c.fitness,
+      evaluation: c.evaluation,
+      author: c.author,
+      solved: c.solved,
+      producer: state.origins.get(c.genotype)?.author ?? null,
+    }))
+    .sort(byKey((c) => `${c.realm}/${c.task}`));
+}
+
+/** Contributor credit of every author, given the champions (improvements join over genotypes). */
+export function authorCredit(
+  state: ProjectionState,
+  champions: readonly ChampionSummary[],
+): AuthorCredit[] {
+  const improvements = new Map<PublicKey, number>();
+  for (const [g, origin] of state.origins) {
+    if (origin.parent === null) continue;
+    const child = state.bestOf.get(g);
+    const parent = state.bestOf.get(origin.parent);
+    if (
+      child !== undefined &&
+      parent !== undefined &&
+      compareFitness(child.fitness, parent.fitness) > 0
+    ) {
+      improvements.set(origin.author, (improvements.get(origin.author) ?? 0) + 1);
+    }
+  }
+  const produced = new Map<PublicKey, number>();
+  for (const c of champions) {
+    if (c.producer !== null) produced.set(c.producer, (produced.get(c.producer) ?? 0) + 1);
+  }
+  return [...state.authors.entries()]
+    .map(([author, t]) => ({
+      author,
+      events: t.events,
+      evaluations: t.evaluations,
+      evaluationEvents: t.evaluationEvents,
+      mutations: t.mutations,
+      seeds: t.seeds,
+      selections: t.selections,
+      improvements: improvements.get(author) ?? 0,
+      champions: produced.get(author) ?? 0,
+    }))
+    .sort(byKey((c) => c.author));
+}
+
 /**
  * Finalises the state into the user-facing projections: run summaries (kept
  * branch per the merge rule), champions, contributor credit. Everything is
@@ -175,6 +229,7 @@ export function finalize(state: ProjectionState): ProjectionView {
   }
 
   const byRun = selectionsByRun(state);
+  const score = measuredScore(state);
   const runIds = new Set<EventId>([
     ...state.runs.keys(),
     ...state.runTotals.keys(),
@@ -185,7 +240,7 @@ export function finalize(state: ProjectionState): ProjectionView {
   for (const id of [...runIds].sort()) {
     const facts = state.runs.get(id);
     const totals = state.runTotals.get(id);
-    const resolved = resolveBranches(byRun.get(id) ?? []);
+    const resolved = resolveBranches(byRun.get(id) ?? [], score);
     const best = state.runBest.get(id);
     runs.push({
       run: id,
@@ -220,50 +275,8 @@ export function finalize(state: ProjectionState): ProjectionView {
     });
   }
 
-  const champions: ChampionSummary[] = [...state.champions.values()]
-    .map((c) => ({
-      realm: c.realm,
-      task: c.taskKey,
-      run: c.run,
-      genotype: c.genotype,
-      fitness: c.fitness,
-      evaluation: c.evaluation,
-      author: c.author,
-      solved: c.solved,
-      producer: state.origins.get(c.genotype)?.author ?? null,
-    }))
-    .sort(byKey((c) => `${c.realm}/${c.task}`));
-
-  const improvements = new Map<PublicKey, number>();
-  for (const [g, origin] of state.origins) {
-    if (origin.parent === null) continue;
-    const child = state.bestOf.get(g);
-    const parent = state.bestOf.get(origin.parent);
-    if (
-      child !== undefined &&
-      parent !== undefined &&
-      compareFitness(child.fitness, parent.fitness) > 0
-    ) {
-      improvements.set(origin.author, (improvements.get(origin.author) ?? 0) + 1);
-    }
-  }
-  const produced = new Map<PublicKey, number>();
-  for (const c of champions) {
-    if (c.producer !== null) produced.set(c.producer, (produced.get(c.producer) ?? 0) + 1);
-  }
-  const credit: AuthorCredit[] = [...state.authors.entries()]
-    .map(([author, t]) => ({
-      author,
-      events: t.events,
-      evaluations: t.evaluations,
-      evaluationEvents: t.evaluationEvents,
-      mutations: t.mutations,
-      seeds: t.seeds,
-      selections: t.selections,
-      improvements: improvements.get(author) ?? 0,
-      champions: produced.get(author) ?? 0,
-    }))
-    .sort(byKey((c) => c.author));
+  const champions = championSummaries(state);
+  const credit = authorCredit(state, champions);
 
   return {
     events: state.events,

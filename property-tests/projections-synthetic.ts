@@ -104,7 +104,7 @@ export const syntheticEngine: ReplayEngine = {
   },
   select(input) {
     const k = input.run?.config.k;
-    return typeof k === 'number' ? syntheticSelect(input.considered, k) : undefined;
+    return typeof k === 'number' ? { survivors: syntheticSelect(input.considered, k) } : undefined;
   },
   evaluate(task, network) {
     return task.id === 'synthetic'

@@ -6,7 +6,6 @@ import type { EventDraft, SignedBlock } from '../ledger/index.js';
 import { MemoryStore } from '../ledger/memory-store.js';
 import { getTask } from '../evolution/index.js';
 import { evolve as evolveRun } from '../evolution/index.js';
-import type { EventSink as EngineSink } from '../evolution/index.js';
 import {
   addExact,
   evolutionReplayEngine,
@@ -233,7 +232,7 @@ describe('replay', () => {
     const { ledger, store, realm } = await syntheticLedger('xor');
     const writer = await authorWriter(ledger, realm, 'xor', 500);
     const task = getTask('xor');
-    for await (const _ of evolveRun({ task, seed: 42, sink: writer as unknown as EngineSink })) {
+    for await (const _ of evolveRun({ task, seed: 42, sink: writer })) {
       // run to the end (xor stops when solved)
     }
     await writer.flush();
@@ -242,7 +241,79 @@ describe('replay', () => {
     expect(report.mutations).toBeGreaterThan(0);
     expect(report.reEvaluated).toBe(report.evaluations);
     expect(report.reselected).toBe(report.selections);
+    // Species are not recorded in events: the engine reports them when it re-runs selection.
+    expect(report.species).toHaveLength(report.selections);
+    expect(report.species.every((s) => s.species >= 1)).toBe(true);
     const live = await LiveProjection.open(store);
     expect(live.view().champions[0]!.task).toBe('xor@1');
+  });
+
+  it('in a real XOR run, a changed operator, fitness or survivor list is caught at that event', async () => {
+    const task = getTask('xor');
+    const record = async (tamper?: (d: EventDraft, i: number) => EventDraft) => {
+      const { ledger, store, realm } = await syntheticLedger('xor-tamper');
+      const writer = await authorWriter(ledger, realm, 'xor', 500);
+      const sink = recordingSink(writer, tamper);
+      for await (const _ of evolveRun({ task, seed: 9, sink: sink })) {
+        // to the end
+      }
+      await writer.flush();
+      return { store, sink };
+    };
+    const honest = await record();
+    await fc.assert(
+      fc.asyncProperty(
+        fc.constantFrom<Tamper>('operator', 'fitness', 'survivors'),
+        fc.nat(),
+        async (what, pick) => {
+          const kind =
+            what === 'operator' ? 'mutation' : what === 'fitness' ? 'evaluation' : 'selection';
+          const candidates = honest.sink.drafts
+            .map((d, i) => [d, i] as const)
+            .filter(
+              ([d]) =>
+                d.kind === kind &&
+                (d.kind !== 'mutation' ||
+                  d.body.ops.some((op) => op.some((p) => typeof p === 'number'))),
+            );
+          const target = candidates[pick % candidates.length]![1];
+          const genotypeOf = new Map<EventId, GenotypeId>();
+          honest.sink.drafts.forEach((d, i) => {
+            if (d.kind === 'evaluation') genotypeOf.set(honest.sink.ids[i]!, d.body.genotype);
+          });
+          const { store, sink } = await record((draft, index) => {
+            if (index !== target) return draft;
+            if (draft.kind === 'mutation') {
+              // Bump the first numeric parameter of the first operator that has one.
+              let done = false;
+              const ops = draft.body.ops.map((op) => {
+                if (done) return op;
+                const at = op.findIndex((p, j) => j > 0 && typeof p === 'number');
+                if (at < 0) return op;
+                done = true;
+                const changed = [...op] as (string | number)[];
+                changed[at] = (changed[at] as number) + 1;
+                return changed as unknown as typeof op;
+              });
+              return { ...draft, body: { ...draft.body, ops } };
+            }
+            if (draft.kind === 'evaluation') {
+              return {
+                ...draft,
+                body: { ...draft.body, fitness: (draft.body.fitness as number) + 0.5 },
+              };
+            }
+            // Same ids as the honest run up to here: the candidates' genotypes are known.
+            return tamperWith(draft, 'survivors', genotypeOf) ?? draft;
+          });
+          const report = await replayAll(store.events(), evolutionReplayEngine(), {
+            reEvaluate: true,
+          });
+          expect(report.ok).toBe(false);
+          expect(report.divergences[0]!.event).toBe(sink.ids[target]);
+        },
+      ),
+      fcParams({ numRuns: 15 }),
+    );
   });
 });

@@ -3,12 +3,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { evolve, getTask } from '../../evolution/index.js';
-import type { EventSink as EngineSink } from '../../evolution/index.js';
 import { exportLog } from '../../ledger/index.js';
+import type { AppliedOp } from '../../ledger/index.js';
 import {
-  chainRun,
-  syntheticLedger,
   authorWriter,
+  chainRun,
+  recordingSink,
+  syntheticLedger,
 } from '../../property-tests/projections-synthetic.js';
 import { initialise } from '../context.js';
 import { main } from '../main.js';
@@ -49,7 +50,7 @@ describe('projection commands', () => {
     for await (const _ of evolve({
       task: getTask('xor'),
       seed: 3,
-      sink: writer as unknown as EngineSink,
+      sink: writer,
     })) {
       // to the end
     }
@@ -115,17 +116,48 @@ describe('projection commands', () => {
     expect(ok.code).toBe(0);
     expect(ok.json()).toMatchObject({ ok: true, first: null });
 
-    // A log whose genotypes this engine cannot derive (synthetic networks): a divergence at the first seed.
-    const { ledger, store, realm } = await syntheticLedger('foreign');
-    const w = await authorWriter(ledger, realm, 'foreign');
-    chainRun(w, { seed: 1, generations: 3 });
-    await w.flush();
-    const file = join(dir, 'foreign.log');
-    await exportLog(store, file);
+    // A log of another engine's runs: skipped and counted, not a divergence.
+    const foreign = await syntheticLedger('foreign');
+    const fw = await authorWriter(foreign.ledger, foreign.realm, 'foreign');
+    chainRun(fw, { seed: 1, generations: 3 });
+    await fw.flush();
+    const foreignFile = join(dir, 'foreign.log');
+    await exportLog(foreign.store, foreignFile);
+    const skipped = await cli(['replay', '--from', foreignFile, '--json']);
+    expect(skipped.code).toBe(0);
+    expect(skipped.json()).toMatchObject({ ok: true, foreignEngines: ['synthetic/1'] });
+
+    // A recorded XOR run in which one operator parameter was changed (and re-signed): exit 1, at that event.
+    const tampered = await syntheticLedger('tampered');
+    const tw = await authorWriter(tampered.ledger, tampered.realm, 'tamperer', 500);
+    let target = -1;
+    const sink = recordingSink(tw, (draft, index) => {
+      if (target >= 0 || draft.kind !== 'mutation' || index < 40) return draft;
+      const at = draft.body.ops[0]!.findIndex((p, j) => j > 0 && typeof p === 'number');
+      if (at < 0) return draft;
+      target = index;
+      const op = [...draft.body.ops[0]!] as (string | number)[];
+      op[at] = (op[at] as number) + 1;
+      return {
+        ...draft,
+        body: { ...draft.body, ops: [op as unknown as AppliedOp, ...draft.body.ops.slice(1)] },
+      };
+    });
+    for await (const _ of evolve({
+      task: getTask('xor'),
+      seed: 3,
+      sink: sink,
+    })) {
+      // to the end
+    }
+    await tw.flush();
+    expect(target).toBeGreaterThan(0);
+    const file = join(dir, 'tampered.log');
+    await exportLog(tampered.store, file);
     const diverged = await cli(['replay', '--from', file, '--json']);
     expect(diverged.code).toBe(1);
-    const report = diverged.json() as { ok: boolean; first: { kind: string; check: string } };
+    const report = diverged.json() as { ok: boolean; first: { kind: string; event: string } };
     expect(report.ok).toBe(false);
-    expect(report.first).toMatchObject({ kind: 'seed', check: 'seed-id' });
+    expect(report.first).toMatchObject({ kind: 'mutation', event: sink.ids[target] });
   });
 });

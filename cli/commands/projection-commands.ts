@@ -10,6 +10,7 @@ import {
   formatLineageDot,
   formatLineageText,
   lineage,
+  championSummaries,
   LiveProjection,
   populationAt,
   populationOf,
@@ -69,7 +70,8 @@ async function resolveRun(
   live: LiveProjection,
   given: string | undefined,
 ): Promise<EventId> {
-  const runs = live.view().runs.map((r) => r.run);
+  // From the state's tables: finalising the whole view would cost seconds on a large ledger.
+  const runs = [...new Set([...live.state.runs.keys(), ...live.state.runTotals.keys()])].sort();
   if (given === undefined) {
     let last: EventId | undefined;
     for await (const e of store.events({ kind: 'run' })) last = e.id;
@@ -86,6 +88,12 @@ async function resolveRun(
 }
 
 function printReport(out: Output, report: ReplayReport, seconds: number): void {
+  if (report.skipped > 0) {
+    out.warn(
+      `${report.skipped} events of runs recorded by ${report.foreignEngines.join(', ')} were not replayed: ` +
+        `this build replays ${report.engine} runs only`,
+    );
+  }
   const first = report.divergences[0];
   if (first !== undefined) {
     out.line(`DIVERGED at ${first.kind} event ${first.event} (${first.check})`);
@@ -101,6 +109,12 @@ function printReport(out: Output, report: ReplayReport, seconds: number): void {
           ? ` (${report.notReEvaluated} of non-deterministic or unknown tasks skipped)`
           : ''),
     );
+    if (report.species.length > 0) {
+      const counts = report.species.map((s) => s.species);
+      out.line(
+        `species per re-run selection: ${Math.min(...counts)}..${Math.max(...counts)} (see --json)`,
+      );
+    }
   }
 }
 
@@ -288,7 +302,7 @@ export function registerProjectionCommands(program: Command): void {
       .option('--task <task>', 'only this task (id, or id@version)'),
     async (out, opts: CommonOptions & { task?: string }) =>
       withProjections(opts.dir, (_store, live) => {
-        const all = live.view().champions;
+        const all = championSummaries(live.state);
         const champions =
           opts.task === undefined
             ? all

@@ -47,6 +47,7 @@ interface NodeOptions extends CommonOptions {
   evolveRuns?: string;
   statusInterval: string;
   syncInterval?: string;
+  discoveryInterval?: string;
   verbose?: boolean;
 }
 
@@ -162,6 +163,7 @@ export function replicationCommands(
         .option('--synthetic-events <n>', 'stop the synthetic writer after this many events')
         .option('--evolve-runs <n>', 'stop evolving after this many runs (default: until stopped)')
         .option('--sync-interval <ms>', 'anti-entropy period')
+        .option('--discovery-interval <ms>', 'DHT provide / find-providers period')
         .option('--verbose', 'log every sync session on stderr')
         .option('--status-interval <ms>', 'how often the status file is written', '500'),
       async (out, opts: NodeOptions) => {
@@ -178,6 +180,7 @@ export function replicationCommands(
         }
         const statusInterval = positiveInt('status-interval', opts.statusInterval) ?? 500;
         const syncInterval = positiveInt('sync-interval', opts.syncInterval);
+        const discoveryInterval = positiveInt('discovery-interval', opts.discoveryInterval);
         const projectionHash = options.projectionHash;
         const denyFile = opts.denyFile ?? file.denyFile;
         const node = createNode(
@@ -188,6 +191,7 @@ export function replicationCommands(
             bootstrap: opts.bootstrap ?? file.bootstrap ?? [],
             ...(denyFile !== undefined ? { denyFile } : {}),
             ...(syncInterval !== undefined ? { syncIntervalMs: syncInterval } : {}),
+            ...(discoveryInterval !== undefined ? { discoveryIntervalMs: discoveryInterval } : {}),
             ...(projectionHash !== undefined ? { projectionHash: () => projectionHash(ctx) } : {}),
           },
         );

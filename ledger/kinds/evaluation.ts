@@ -3,7 +3,7 @@ import type { EventId, GenotypeId } from '../../crypto/index.js';
 import { defineKind } from './kind.js';
 import { taskRefSchema, taskWire } from './run.js';
 import type { TaskRef } from './run.js';
-import { finite, idBytes, uint, uint32, wireId } from './wire.js';
+import { finite, hexId, idBytes, uint, uint32, wireId } from './wire.js';
 
 /** A fitness measured for a genotype on a task with a seed. */
 export interface EvaluationBody {
@@ -43,6 +43,16 @@ export const evaluationKind = defineKind({
     fitness: b.fitness,
     genotype: idBytes(b.genotype),
     evaluations: b.evaluations,
+  }),
+  fromTrusted: (w: Record<string, Uint8Array> & Omit<EvaluationBody, 'run' | 'genotype'>) => ({
+    run: hexId<EventId>(w.run),
+    genotype: hexId<GenotypeId>(w.genotype),
+    task: w.task,
+    seed: w.seed,
+    fitness: w.fitness,
+    cost: w.cost,
+    solved: w.solved,
+    evaluations: w.evaluations,
   }),
   genotypes: (b) => [b.genotype],
 });

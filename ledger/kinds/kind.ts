@@ -17,6 +17,12 @@ export interface KindCodec<K extends string, B> {
   encode(body: B): unknown;
   /** Genotype ids the body names, for the genotype index. */
   genotypes(body: B): GenotypeId[];
+  /**
+   * Converts a current-version wire body that was validated when it entered
+   * the store (ids to hex) without validating it again. Kinds read in bulk
+   * give a fast path; the others validate.
+   */
+  fromTrusted(wire: unknown): B;
 }
 
 /** Builds a codec from a valibot schema whose output is the in-memory body. */
@@ -26,10 +32,12 @@ export function defineKind<K extends string, B>(spec: {
   schema: v.GenericSchema<unknown, NoInfer<B>>;
   encode: (body: B) => unknown;
   genotypes?: (body: B) => GenotypeId[];
+  /** Fast conversion of an already validated wire body (see {@link KindCodec.fromTrusted}). */
+  fromTrusted?: (wire: never) => NoInfer<B>;
   /** Upgrades a wire body of an older version to the current wire form. */
   migrate?: (wire: unknown, fromVersion: number) => unknown;
 }): KindCodec<K, B> {
-  return {
+  const codec: KindCodec<K, B> = {
     kind: spec.kind,
     version: spec.version,
     decode(wire, version) {
@@ -47,5 +55,9 @@ export function defineKind<K extends string, B>(spec: {
     },
     encode: spec.encode,
     genotypes: spec.genotypes ?? (() => []),
+    fromTrusted:
+      (spec.fromTrusted as ((wire: unknown) => B) | undefined) ??
+      ((wire) => codec.decode(wire, spec.version)),
   };
+  return codec;
 }

@@ -1,7 +1,7 @@
 import * as v from 'valibot';
 import type { GenotypeId } from '../../crypto/index.js';
 import { defineKind } from './kind.js';
-import { idBytes, uint, uint32, wireId } from './wire.js';
+import { hexId, idBytes, uint, uint32, wireId } from './wire.js';
 
 /** One applied operator: its name, then its drawn parameters. */
 export type AppliedOp = readonly [string, ...(number | string)[]];
@@ -19,6 +19,15 @@ export interface MutationBody {
   /** The seed the operators were drawn with. */
   readonly seed: number;
   readonly ops: readonly AppliedOp[];
+}
+
+interface MutationWire {
+  generation: number;
+  parent: Uint8Array;
+  mate?: Uint8Array;
+  child: Uint8Array;
+  seed: number;
+  ops: AppliedOp[];
 }
 
 const op = v.pipe(
@@ -50,6 +59,17 @@ export const mutationKind = defineKind({
     return b.mate === undefined
       ? { ops: b.ops, ...tail }
       : { ops: b.ops, mate: idBytes(b.mate), ...tail };
+  },
+  fromTrusted: (w: Record<string, unknown> & MutationWire) => {
+    const body: { -readonly [K in keyof MutationBody]: MutationBody[K] } = {
+      generation: w.generation,
+      parent: hexId<GenotypeId>(w.parent),
+      child: hexId<GenotypeId>(w.child),
+      seed: w.seed,
+      ops: w.ops,
+    };
+    if (w.mate !== undefined) body.mate = hexId<GenotypeId>(w.mate);
+    return body;
   },
   genotypes: (b) => (b.mate === undefined ? [b.parent, b.child] : [b.parent, b.mate, b.child]),
 });

@@ -30,7 +30,5 @@ export type BodyOf<K extends KnownKind> = Kinds[K] extends KindCodec<K, infer B>
 
 /** The codec of `kind`, or undefined for a kind this version does not know. */
 export function codecOf(kind: string): KindCodec<string, unknown> | undefined {
-  return Object.hasOwn(kinds, kind)
-    ? (kinds[kind as KnownKind])
-    : undefined;
+  return Object.hasOwn(kinds, kind) ? kinds[kind as KnownKind] : undefined;
 }

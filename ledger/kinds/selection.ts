@@ -1,7 +1,7 @@
 import * as v from 'valibot';
 import type { EventId, GenotypeId } from '../../crypto/index.js';
 import { defineKind } from './kind.js';
-import { finite, idBytes, maybeIdBytes, uint, wireId } from './wire.js';
+import { finite, hexId, idBytes, maybeIdBytes, uint, wireId } from './wire.js';
 
 /**
  * The survivors of a generation. The evaluations considered are the event's
@@ -37,6 +37,19 @@ export const selectionKind = defineKind({
     previous: maybeIdBytes(b.previous),
     survivors: b.survivors.map(idBytes),
     generation: b.generation,
+  }),
+  fromTrusted: (
+    w: { run: Uint8Array; previous: Uint8Array | null; survivors: Uint8Array[] } & Pick<
+      SelectionBody,
+      'generation' | 'method' | 'best'
+    >,
+  ) => ({
+    run: hexId<EventId>(w.run),
+    generation: w.generation,
+    previous: w.previous === null ? null : hexId<EventId>(w.previous),
+    survivors: w.survivors.map((s) => hexId<GenotypeId>(s)),
+    method: w.method,
+    best: w.best,
   }),
   genotypes: (b) => [...b.survivors],
 });

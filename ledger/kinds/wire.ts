@@ -25,6 +25,9 @@ export const finite = v.pipe(v.number(), v.finite());
 /** Any plain canonical value kept as is (genotypes, configs, task parameters). */
 export const plain = v.record(v.string(), v.unknown());
 
+/** Hex of a trusted 32-byte wire id (no checks: the store validated it on entry). */
+export const hexId = <T extends AnyId>(bytes: unknown): T => idFromBytes<T>(bytes as Uint8Array);
+
 /** Converts an id to its wire bytes. */
 export const idBytes = (id: AnyId): Uint8Array => idToBytes(id);
 
