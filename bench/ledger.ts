@@ -121,7 +121,7 @@ export async function run(args: string[]): Promise<void> {
     let prev = runId;
     for (let i = 1; i < total; i++) {
       prev = writer.emit(draft(i, runId, prev));
-      if (i % blockSize === 0) await writer.settle(4);
+      if (i % blockSize === 0) await writer.settle(16);
     }
     await writer.flush();
     const appendS = since(t);

@@ -143,7 +143,7 @@ export async function runEvolution(ctx: Context, request: EvolveRequest): Promis
       last = p;
       request.onProgress?.(p);
       // Backpressure: never let sealed blocks pile up beyond a generation.
-      await writer?.settle(4);
+      await writer?.settle(16);
     }
   } finally {
     await evaluator.close();
