@@ -10,7 +10,15 @@
 import { availableParallelism } from 'node:os';
 import neataptic from 'neataptic';
 import type { EventId } from '../crypto/index.js';
-import { compile, createWorkerPool, defaultConfig, evolve, getTask, interpret, normalize } from '../evolution/index.js';
+import {
+  compile,
+  createWorkerPool,
+  defaultConfig,
+  evolve,
+  getTask,
+  interpret,
+  normalize,
+} from '../evolution/index.js';
 import type { Evaluator, Genotype, Phenotype, Progress } from '../evolution/index.js';
 
 interface TaskFigures {
@@ -36,7 +44,11 @@ function flag(args: string[], name: string): string | undefined {
   return i >= 0 ? args[i + 1] : undefined;
 }
 
-async function efficiency(taskId: string, seeds: number, evaluator: Evaluator | undefined): Promise<TaskFigures> {
+async function efficiency(
+  taskId: string,
+  seeds: number,
+  evaluator: Evaluator | undefined,
+): Promise<TaskFigures> {
   const task = getTask(taskId);
   const config = defaultConfig(taskId);
   const solvedAt: number[] = [];
@@ -46,12 +58,22 @@ async function efficiency(taskId: string, seeds: number, evaluator: Evaluator | 
     let n = 0;
     const sink = { emit: () => (n++).toString(16).padStart(64, '0') as EventId };
     let last: Progress | undefined;
-    for await (const p of evolve({ task, config, seed, sink, ...(evaluator === undefined ? {} : { evaluator }) })) last = p;
+    for await (const p of evolve({
+      task,
+      config,
+      seed,
+      sink,
+      ...(evaluator === undefined ? {} : { evaluator }),
+    }))
+      last = p;
     generations += last?.generation ?? 0;
     if (last?.solved === true) solvedAt.push(last.evaluations);
   }
   solvedAt.sort((a, b) => a - b);
-  const mean = solvedAt.length === 0 ? null : Math.round(solvedAt.reduce((a, b) => a + b, 0) / solvedAt.length);
+  const mean =
+    solvedAt.length === 0
+      ? null
+      : Math.round(solvedAt.reduce((a, b) => a + b, 0) / solvedAt.length);
   const median =
     solvedAt.length === 0
       ? null
@@ -71,8 +93,8 @@ async function efficiency(taskId: string, seeds: number, evaluator: Evaluator | 
   };
 }
 
-function rate(fn: () => void, ms = 1000): number {
-  for (let i = 0; i < 20000; i++) fn(); // warm up
+function rate(fn: () => unknown, ms = 1000): number {
+  for (let i = 0; i < 5000; i++) fn(); // warm up
   let n = 0;
   const t0 = performance.now();
   let t = t0;
@@ -88,17 +110,42 @@ function rate(fn: () => void, ms = 1000): number {
 function speed(): Record<string, number> {
   const net = neataptic.architect.Perceptron(2, 2, 1);
   // The same 2-2-1 logistic network as an evoledger genotype (weights rounded to float32).
-  const [i0, i1, h0, h1, out] = net.nodes as [typeof net.nodes[0], typeof net.nodes[0], typeof net.nodes[0], typeof net.nodes[0], typeof net.nodes[0]];
-  const ref = new Map([[i0, -1], [i1, -2], [h0, 1], [h1, 2], [out, 0]]);
+  const [i0, i1, h0, h1, out] = net.nodes as [
+    (typeof net.nodes)[0],
+    (typeof net.nodes)[0],
+    (typeof net.nodes)[0],
+    (typeof net.nodes)[0],
+    (typeof net.nodes)[0],
+  ];
+  const ref = new Map([
+    [i0, -1],
+    [i1, -2],
+    [h0, 1],
+    [h1, 2],
+    [out, 0],
+  ]);
   const neurons = [h0, h1, out].map((n) => ({
     id: ref.get(n)!,
     af: 'sigmoid' as const,
     bias: Math.fround(n.bias),
-    inputs: net.connections.filter((c) => c.to === n).map((c) => ({ from: ref.get(c.from)!, weight: Math.fround(c.weight) })),
+    inputs: net.connections
+      .filter((c) => c.to === n)
+      .map((c) => ({ from: ref.get(c.from)!, weight: Math.fround(c.weight) })),
   }));
-  const g: Genotype = normalize({ inputs: 2, outputs: 1, sensors: [0, 1], neurons, actuators: [{ index: 0, from: [0] }] });
+  const g: Genotype = normalize({
+    inputs: 2,
+    outputs: 1,
+    sensors: [0, 1],
+    neurons,
+    actuators: [{ index: 0, from: [0] }],
+  });
   const xor = getTask('xor');
-  const cases = [[0, 0], [0, 1], [1, 0], [1, 1]];
+  const cases = [
+    [0, 0],
+    [0, 1],
+    [1, 0],
+    [1, 1],
+  ];
   const targets = [0, 1, 1, 0];
   const neat = (activate: (x: number[]) => number[]) => () => {
     let e = 0;
@@ -107,15 +154,22 @@ function speed(): Record<string, number> {
   };
   const compiled: Phenotype = compile(g);
   const interpreted: Phenotype = interpret(g);
-  return {
+  const contenders: Record<string, () => unknown> = {
     // Same loop for both libraries: activate on the 4 cases, sum absolute errors.
-    evoledgerCompiledActivate: rate(neat((x) => compiled.activate(x) as unknown as number[])),
-    evoledgerCompiled: rate(() => xor.evaluate(compiled, 0)),
-    evoledgerCompileAndEvaluate: rate(() => xor.evaluate(compile(g), 0), 1000),
-    evoledgerInterpreter: rate(() => xor.evaluate(interpreted, 0)),
-    neatapticActivate: rate(neat((x) => net.activate(x))),
-    neatapticNoTraceActivate: rate(neat((x) => net.noTraceActivate(x))),
+    evoledgerCompiledActivate: neat((x) => compiled.activate(x) as unknown as number[]),
+    evoledgerCompiled: () => xor.evaluate(compiled, 0),
+    evoledgerCompileAndEvaluate: () => xor.evaluate(compile(g), 0),
+    evoledgerInterpreter: () => xor.evaluate(interpreted, 0),
+    neatapticActivate: neat((x) => net.activate(x)),
+    neatapticNoTraceActivate: neat((x) => net.noTraceActivate(x)),
   };
+  // Interleaved rounds, best of 5 for each: a shared machine's load then hits every contender alike.
+  const best: Record<string, number> = {};
+  for (let round = 0; round < 5; round++) {
+    for (const [name, fn] of Object.entries(contenders))
+      best[name] = Math.max(best[name] ?? 0, rate(fn, 300));
+  }
+  return best;
 }
 
 const fmt = (x: number | null): string => (x === null ? '-' : x.toLocaleString('en-US'));
@@ -146,9 +200,17 @@ export async function run(args: string[]): Promise<void> {
     ),
   ];
   const sp = speed();
-  lines.push('', 'XOR evaluations per second, one core (4 cases; *Activate rows: the same loop for both libraries, others: the task scorer)');
-  for (const [k, v] of Object.entries(sp)) lines.push(`${k.padEnd(30)} ${v.toLocaleString('en-US').padStart(12)}`);
-  lines.push(`${'compiled / neataptic (same loop)'.padEnd(30)} ${(sp.evoledgerCompiledActivate! / sp.neatapticActivate!).toFixed(1).padStart(12)}x`);
+  lines.push(
+    '',
+    'XOR evaluations per second, one core (4 cases; *Activate rows: the same loop for both libraries, others: the task scorer)',
+  );
+  for (const [k, v] of Object.entries(sp))
+    lines.push(`${k.padEnd(30)} ${v.toLocaleString('en-US').padStart(12)}`);
+  lines.push(
+    `${'compiled / neataptic (same loop)'.padEnd(30)} ${(sp.evoledgerCompiledActivate! / sp.neatapticActivate!).toFixed(1).padStart(12)}x`,
+  );
   process.stdout.write(`${lines.join('\n')}\n`);
-  process.stdout.write(`${JSON.stringify({ bench: 'evolution', node: process.version, efficiency: results, xorEvaluationsPerSecond: sp })}\n`);
+  process.stdout.write(
+    `${JSON.stringify({ bench: 'evolution', node: process.version, efficiency: results, xorEvaluationsPerSecond: sp })}\n`,
+  );
 }

@@ -7,7 +7,7 @@ import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { loadIdentity } from '../crypto/index.js';
 import type { RealmId } from '../crypto/index.js';
-import { Ledger } from '../ledger/index.js';
+import { decodeBlock, Ledger } from '../ledger/index.js';
 import type { SignedBlock } from '../ledger/index.js';
 import { LevelStore } from '../ledger/level-store.js';
 import { freePort, loopback, startNodeProcess, waitFor } from '../replication/process-kit.js';
@@ -81,6 +81,33 @@ async function populate(
 }
 
 /**
+ * What the ledger alone admits per second: the same foreign blocks decoded,
+ * verified and ingested into a fresh level store, a document's worth (8
+ * blocks) at a time, as a session does. Replication cannot beat it.
+ */
+async function ingestCeiling(
+  blocks: readonly SignedBlock[],
+  realm: RealmId,
+  dir: string,
+): Promise<number> {
+  const store = await LevelStore.open(dir);
+  try {
+    const ledger = await Ledger.open(store);
+    await ledger.ingest(blocks.slice(0, 1), { realm }); // the realm's genesis, untimed
+    const t = performance.now();
+    let events = 0;
+    for (let i = 1; i < blocks.length; i += 8) {
+      const batch = blocks.slice(i, i + 8).map((b) => decodeBlock(b.bytes, { verify: true }));
+      const report = await ledger.ingest(batch, { realm });
+      events += report.accepted.reduce((n, b) => n + b.header.count, 0);
+    }
+    return events / since(t);
+  } finally {
+    await store.close();
+  }
+}
+
+/**
  * `npm run bench -- replication [--events N] [--catchup N] [--block-size B]`:
  * two node processes over loopback TCP, each holding N events the other
  * lacks (time to converge; bytes on the wire against raw block bytes), then
@@ -138,6 +165,7 @@ export async function run(args: string[]): Promise<void> {
     const [dP, dC] = [join(tmp, 'p'), join(tmp, 'c')];
     const realm2 = (await cli(['realm', 'create', 'catchup', '--dir', dP])).realm as RealmId;
     const p = await populate(dP, realm2, catchup, blockSize, [], 3);
+    const ceiling = await ingestCeiling(p.blocks.slice(0, 101), realm2, join(tmp, 'ceiling'));
     const portP = await freePort();
     const [np, nc] = await Promise.all([
       start(dP, ['--realm', realm2, '--listen', loopback(portP)]),
@@ -168,6 +196,11 @@ export async function run(args: string[]): Promise<void> {
         goal: '≥ 100,000',
       },
       {
+        figure: 'for scale: ledger.ingest alone, events/s',
+        value: Math.round(ceiling),
+        goal: '',
+      },
+      {
         figure: 'setup: local write events/s (ledger)',
         value: Math.round((events + catchup) / (a.seconds + p.seconds)),
         goal: '',
@@ -185,6 +218,7 @@ export async function run(args: string[]): Promise<void> {
       catchupEvents: catchup,
       catchupSeconds,
       catchupEventsPerSecond: catchup / catchupSeconds,
+      ledgerIngestEventsPerSecond: ceiling,
     });
   } finally {
     await Promise.all(procs.map((x) => x.kill()));

@@ -3,14 +3,15 @@ import { takeExitStatus } from './command.js';
 import { registerEvolveCommands } from './commands/evolve-commands.js';
 import { registerLedgerCommands } from './commands/ledger-commands.js';
 import { registerProjectionCommands } from './commands/projection-commands.js';
-import { registerReplicationCommands } from './commands/replication-commands.js';
+import { replicationCommands } from './commands/replication-commands.js';
+import { liveProjectionHash } from './projection-hash.js';
 
 /** Every command group, registered in this order (help lists them so). */
 const groups: ReadonlyArray<(program: Command) => void> = [
   registerLedgerCommands,
   registerEvolveCommands,
   registerProjectionCommands,
-  registerReplicationCommands,
+  replicationCommands({ projectionHash: liveProjectionHash }),
 ];
 
 /** Builds the `evoledger` program. */

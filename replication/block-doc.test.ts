@@ -23,7 +23,11 @@ describe('block documents', () => {
     const a = buildBlockDoc(blocks);
     const b = buildBlockDoc([...blocks].reverse());
     expect(Automerge.getHeads(a).sort()).toEqual(Automerge.getHeads(b).sort());
-    expect(docEntries(a, 0).entries.map((e) => e.seq).sort()).toEqual([0, 1, 2, 3, 4]);
+    expect(
+      docEntries(a, 0)
+        .entries.map((e) => e.seq)
+        .sort(),
+    ).toEqual([0, 1, 2, 3, 4]);
     expect(docEntries(a, 0).entries.find((e) => e.seq === 3)!.bytes).toEqual(blocks[3]!.bytes);
   });
 });

@@ -15,7 +15,9 @@ describe('FrameDecoder', () => {
     const stream = new Uint8Array([...frame([1, 2, 3]), ...frame([]), ...frame([9])]);
     for (let cut = 0; cut <= stream.length; cut++) {
       const d = new FrameDecoder(100);
-      const got = [...d.push(stream.subarray(0, cut)), ...d.push(stream.subarray(cut))].map((f) => [...f]);
+      const got = [...d.push(stream.subarray(0, cut)), ...d.push(stream.subarray(cut))].map((f) => [
+        ...f,
+      ]);
       expect(got).toEqual([[1, 2, 3], [], [9]]);
     }
   });

@@ -38,7 +38,7 @@ export const defaultLimits: ReplicationLimits = {
   maxDocBytes: BLOCKS_PER_DOC * Limits.maxBlockBytes,
   maxDocsPerSession: 32,
   maxBlocksPerSession: 4 * 32 * BLOCKS_PER_DOC,
-  maxFramesPerSession: 64,
+  maxFramesPerSession: 4096,
   sessionTimeoutMs: 60_000,
   sessionsPerWindow: 20,
   rateWindowMs: 10_000,

@@ -23,8 +23,8 @@ describe('docsToSync', () => {
     ];
     const held = (_a: PublicKey, _s: number) => Promise.resolve(block(1));
     expect(await docsToSync(ours, theirs, held)).toEqual([
-      docKey(author(1), 1),
       docKey(author(2), 0),
+      docKey(author(1), 1),
       docKey(author(1), 2),
       docKey(author(1), 3),
     ]);

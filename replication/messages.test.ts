@@ -11,8 +11,19 @@ const id = (c: string) => c.repeat(64) as RealmId;
 describe('sync protocol messages', () => {
   it('round-trip', () => {
     const messages: WireMessage[] = [
-      { type: 'hello', realm: id('a'), manifest: [{ author: id('b') as string as PublicKey, seq: 3, id: id('c') as string as BlockId }] },
-      { type: 'sync', docs: [[docKey(id('d') as string as PublicKey, 2), new Uint8Array([1, 2])]], more: true },
+      {
+        type: 'hello',
+        realm: id('a'),
+        manifest: [
+          { author: id('b') as string as PublicKey, seq: 3, id: id('c') as string as BlockId },
+        ],
+      },
+      {
+        type: 'sync',
+        docs: [[docKey(id('d') as string as PublicKey, 2), new Uint8Array([1, 2])]],
+        more: true,
+        done: false,
+      },
       { type: 'end' },
       { type: 'end', code: 'RATE_LIMITED' },
     ];
@@ -23,7 +34,7 @@ describe('sync protocol messages', () => {
     const bad = [
       new Uint8Array([0xff]),
       encode({ t: 'hello', realm: new Uint8Array(3), heads: [] }),
-      encode({ t: 'sync', docs: [['not-a-key', new Uint8Array(1)]], more: false }),
+      encode({ t: 'sync', docs: [['not-a-key', new Uint8Array(1)]], more: false, done: true }),
       encode({ t: 'nope' }),
     ];
     for (const b of bad) {

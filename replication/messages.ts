@@ -52,7 +52,12 @@ export function encodeMessage(m: WireMessage): Uint8Array {
         heads: m.manifest.map((c) => [idToBytes(c.author), c.seq, idToBytes(c.id)]),
       });
     case 'sync':
-      return encode({ t: 'sync', docs: m.docs.map(([k, b]) => [k, b]), more: m.more, done: m.done });
+      return encode({
+        t: 'sync',
+        docs: m.docs.map(([k, b]) => [k, b]),
+        more: m.more,
+        done: m.done,
+      });
     case 'end':
       return encode(m.code === undefined ? { t: 'end' } : { t: 'end', code: m.code });
   }
@@ -92,7 +97,9 @@ export function decodeMessage(bytes: Uint8Array): WireMessage {
       return { type: 'hello', realm: idFromBytes<RealmId>(m.realm), manifest };
     }
     case 'sync': {
-      if (!Array.isArray(m.docs) || typeof m.more !== 'boolean') violation('malformed sync');
+      if (!Array.isArray(m.docs) || typeof m.more !== 'boolean' || typeof m.done !== 'boolean') {
+        violation('malformed sync');
+      }
       const docs = (m.docs as unknown[]).map((d) => {
         if (
           !Array.isArray(d) ||
@@ -104,7 +111,7 @@ export function decodeMessage(bytes: Uint8Array): WireMessage {
         }
         return [d[0] as DocKey, d[1]] as const;
       });
-      return { type: 'sync', docs, more: m.more };
+      return { type: 'sync', docs, more: m.more, done: m.done };
     }
     case 'end':
       if (m.code !== undefined && typeof m.code !== 'string') violation('malformed end');

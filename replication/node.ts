@@ -1,20 +1,12 @@
-import { noise } from '@chainsafe/libp2p-noise';
-import { yamux } from '@chainsafe/libp2p-yamux';
-import { gossipsub } from '@libp2p/gossipsub';
-import type { GossipSub } from '@libp2p/gossipsub';
-import { identify } from '@libp2p/identify';
 import type { Connection, PeerId, Stream } from '@libp2p/interface';
-import { kadDHT, passthroughMapper } from '@libp2p/kad-dht';
-import { ping } from '@libp2p/ping';
 import { peerIdFromString } from '@libp2p/peer-id';
-import { tcp } from '@libp2p/tcp';
 import { multiaddr } from '@multiformats/multiaddr';
 import { decode, encode } from 'cborg';
-import { createLibp2p } from 'libp2p';
-import type { Libp2p } from 'libp2p';
 import type { Identity, RealmId } from '../crypto/index.js';
 import type { Ledger } from '../ledger/index.js';
 import { DenyList } from './deny-list.js';
+import { createHost } from './host.js';
+import type { Host } from './host.js';
 import { ReplicationError } from './errors.js';
 import type { ReplicationEvents } from './events.js';
 import { TypedEventTarget } from './events.js';
@@ -27,6 +19,7 @@ import { realmCid, realmTopic } from './realm-cid.js';
 import { createReplicator } from './replicator.js';
 import type { Replicator } from './replicator.js';
 import type { NodeStatus } from './status.js';
+import type { SessionOutcome } from './sync-session.js';
 import { streamChannel } from './stream-channel.js';
 
 /** What a node is built from. */
@@ -56,7 +49,15 @@ export interface NodeInit {
   /** DHT provide / find-providers period (ms). Default 10000. */
   readonly discoveryIntervalMs?: number;
   /** Hash of the node's projections, for status; default: an {@link EventSetDigest} of the replicated realms. */
-  readonly projectionHash?: () => Promise<string>;
+  readonly projectionHash?: (realms: readonly RealmId[]) => Promise<string>;
+}
+
+/** Progress of {@link EvoledgerNode.sync}: one finished session. */
+export interface SyncProgress {
+  readonly type: 'session';
+  readonly peer: string;
+  readonly realm: RealmId;
+  readonly outcome: SessionOutcome;
 }
 
 interface Announcement {
@@ -79,9 +80,11 @@ export class EvoledgerNode extends TypedEventTarget<ReplicationEvents> {
   readonly #init: NodeInit;
   readonly #deny: DenyList;
   readonly #realms: Set<RealmId>;
-  #libp2p: Libp2p<{ pubsub: GossipSub }> | undefined;
+  #libp2p: Host | undefined;
   readonly #timers: NodeJS.Timeout[] = [];
   readonly #syncing = new Map<string, { again: boolean }>();
+  /** Sessions peers are running with us, by peer. */
+  readonly #inbound = new Map<string, number>();
   readonly #known = new Map<string, string[]>();
   /** Bootstrap addresses given without `/p2p/<id>`: dialled until a connection to them is open. */
   readonly #anonymous: string[] = [];
@@ -113,7 +116,7 @@ export class EvoledgerNode extends TypedEventTarget<ReplicationEvents> {
     }
   }
 
-  get #node(): Libp2p<{ pubsub: GossipSub }> {
+  get #node(): Host {
     if (this.#libp2p === undefined)
       throw new ReplicationError('NOT_STARTED', 'the node is not running');
     return this.#libp2p;
@@ -139,34 +142,10 @@ export class EvoledgerNode extends TypedEventTarget<ReplicationEvents> {
     await this.#deny.reload();
     const deny = this.#deny;
     const privateKey = await libp2pKeyOf(this.#components.identity);
-    const node = await createLibp2p({
+    const node = await createHost({
       privateKey,
-      addresses: { listen: [...(this.#init.listen ?? ['/ip4/127.0.0.1/tcp/0'])] },
-      transports: [tcp()],
-      connectionEncrypters: [noise()],
-      streamMuxers: [yamux()],
-      connectionGater: {
-        denyDialPeer: (peer: PeerId) => deny.has(peer.toString()),
-        denyInboundEncryptedConnection: (peer: PeerId) => deny.has(peer.toString()),
-        denyOutboundEncryptedConnection: (peer: PeerId) => deny.has(peer.toString()),
-        // Loopback and private addresses are what this node is for.
-        denyDialMultiaddr: () => false,
-      },
-      services: {
-        identify: identify(),
-        ping: ping(),
-        dht: kadDHT({
-          protocol: '/evoledger/kad/1.0.0',
-          clientMode: false,
-          peerInfoMapper: passthroughMapper,
-          allowQueryWithZeroPeers: true,
-        }),
-        pubsub: gossipsub({
-          allowPublishToZeroTopicPeers: true,
-          emitSelf: false,
-          ignoreDuplicatePublishError: true,
-        }),
-      },
+      listen: this.#init.listen ?? ['/ip4/127.0.0.1/tcp/0'],
+      refuse: (peer) => deny.has(peer),
     });
     this.#libp2p = node;
     await node.handle(
@@ -221,12 +200,18 @@ export class EvoledgerNode extends TypedEventTarget<ReplicationEvents> {
     this.#every(this.#init.discoveryIntervalMs ?? 10_000, () => this.#discover(), true);
   }
 
+  /** Runs `fn` every `ms` (never two runs at once: a slow dial round skips a tick). */
   #every(ms: number, fn: () => void | Promise<void>, now = false): void {
+    let busy = false;
     const run = () => {
-      if (this.#abort.signal.aborted) return;
+      if (this.#abort.signal.aborted || busy) return;
+      busy = true;
       void Promise.resolve()
         .then(fn)
-        .catch(() => undefined);
+        .catch(() => undefined)
+        .finally(() => {
+          busy = false;
+        });
     };
     const t = setInterval(run, ms);
     t.unref();
@@ -343,6 +328,12 @@ export class EvoledgerNode extends TypedEventTarget<ReplicationEvents> {
     )
       return;
     if (routine && this.peerId > peer) return;
+    if (this.#inbound.has(peer)) {
+      // The peer is syncing with us right now (a session carries both directions): look again after it.
+      const t = setTimeout(() => this.#syncPeer(peer, only, routine), 300);
+      t.unref();
+      return;
+    }
     for (const realm of only === undefined ? this.#realms : [only]) {
       const key = `${peer}|${realm}`;
       const running = this.#syncing.get(key);
@@ -357,32 +348,62 @@ export class EvoledgerNode extends TypedEventTarget<ReplicationEvents> {
   }
 
   async #syncLoop(peer: string, realm: RealmId, state: { again: boolean }): Promise<void> {
+    for (let i = 0; i < 100 && !this.#abort.signal.aborted; i++) {
+      state.again = false;
+      try {
+        for await (const p of this.sync(peer, realm)) {
+          if (p.outcome.declined !== undefined) return;
+        }
+      } catch {
+        return; // the session:end event carries the failure
+      }
+      if (!state.again) return;
+    }
+  }
+
+  /**
+   * Syncs `realm` with a connected `peer`: runs sessions until neither side
+   * has more differing documents, yielding each session's outcome. Throws
+   * `NOT_STARTED` when the peer is not connected, `SYNC_STALLED` when a
+   * session fails, `ABORTED` when `signal` fires.
+   */
+  async *sync(
+    peer: string,
+    realm: RealmId,
+    options: { signal?: AbortSignal } = {},
+  ): AsyncGenerator<SyncProgress, void, undefined> {
     const node = this.#node;
     const target = node.getPeers().find((p) => p.toString() === peer);
-    if (target === undefined) return;
-    for (let i = 0; i < 1000 && !this.#abort.signal.aborted; i++) {
-      state.again = false;
-      let stream: Stream;
-      try {
-        stream = await node.dialProtocol(target, SYNC_PROTOCOL, {
-          signal: AbortSignal.timeout(5000),
-        });
-      } catch {
-        return;
-      }
+    if (target === undefined) throw new ReplicationError('NOT_STARTED', `not connected to ${peer}`);
+    const signal = options.signal
+      ? AbortSignal.any([options.signal, this.#abort.signal])
+      : this.#abort.signal;
+    for (let session = 0; session < 10_000; session++) {
+      if (signal.aborted) throw new ReplicationError('ABORTED', 'sync aborted');
+      const stream = await node.dialProtocol(target, SYNC_PROTOCOL, {
+        signal: AbortSignal.any([signal, AbortSignal.timeout(5000)]),
+      });
       const channel = streamChannel(stream, this.replicator.limits.maxFrameBytes);
-      const outcome = await this.replicator
-        .initiate(channel, peer, realm, this.#abort.signal)
-        .catch(() => undefined);
-      if (outcome === undefined || outcome.declined !== undefined) return;
-      if (!outcome.more && !state.again) return;
+      const outcome = await this.replicator.initiate(channel, peer, realm, signal);
+      if (outcome === undefined)
+        throw new ReplicationError('SYNC_STALLED', `session with ${peer} failed`);
+      yield { type: 'session', peer, realm, outcome };
+      if (!outcome.more || outcome.declined !== undefined) return;
     }
   }
 
   #answer(stream: Stream, connection: Connection): void {
     const peer = connection.remotePeer.toString();
     const channel = streamChannel(stream, this.replicator.limits.maxFrameBytes);
-    void this.replicator.respond(channel, peer, this.#abort.signal).catch(() => undefined);
+    this.#inbound.set(peer, (this.#inbound.get(peer) ?? 0) + 1);
+    void this.replicator
+      .respond(channel, peer, this.#abort.signal)
+      .catch(() => undefined)
+      .finally(() => {
+        const left = (this.#inbound.get(peer) ?? 1) - 1;
+        if (left > 0) this.#inbound.set(peer, left);
+        else this.#inbound.delete(peer);
+      });
   }
 
   /** Syncs with every connected peer now (tests, benches). */
@@ -398,7 +419,8 @@ export class EvoledgerNode extends TypedEventTarget<ReplicationEvents> {
   }
 
   async #projectionHash(): Promise<string> {
-    if (this.#init.projectionHash !== undefined) return this.#init.projectionHash();
+    if (this.#init.projectionHash !== undefined)
+      return this.#init.projectionHash([...this.#realms].sort());
     this.#digest ??= new EventSetDigest(this.#components.ledger.store, this.#realms);
     return this.#digest.update();
   }

@@ -5,8 +5,15 @@ import { PeerGuard } from './peer-guard.js';
 describe('PeerGuard', () => {
   it('limits sessions per window and forgives after the window', () => {
     let now = 0;
-    const guard = new PeerGuard({ ...defaultLimits, sessionsPerWindow: 2, rateWindowMs: 1000 }, () => now);
-    expect([guard.allowSession('p'), guard.allowSession('p'), guard.allowSession('p')]).toEqual([true, true, false]);
+    const guard = new PeerGuard(
+      { ...defaultLimits, sessionsPerWindow: 2, rateWindowMs: 1000 },
+      () => now,
+    );
+    expect([guard.allowSession('p'), guard.allowSession('p'), guard.allowSession('p')]).toEqual([
+      true,
+      true,
+      false,
+    ]);
     expect(guard.allowSession('q')).toBe(true);
     now = 1500;
     expect(guard.allowSession('p')).toBe(true);

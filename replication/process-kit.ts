@@ -44,7 +44,15 @@ function exited(child: ChildProcess): Promise<void> {
 export function startNodeProcess(options: StartNodeOptions): Promise<NodeProcess> {
   const child = spawn(
     process.execPath,
-    [...(options.nodeArgs ?? []), options.bin, 'node', '--dir', options.dir, '--json', ...(options.args ?? [])],
+    [
+      ...(options.nodeArgs ?? []),
+      options.bin,
+      'node',
+      '--dir',
+      options.dir,
+      '--json',
+      ...(options.args ?? []),
+    ],
     {
       stdio: ['ignore', 'pipe', 'pipe'],
     },

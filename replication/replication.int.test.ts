@@ -80,11 +80,39 @@ afterAll(async () => {
   await rm(tmp, { recursive: true, force: true });
 });
 
+describe('replication commands', () => {
+  it('status without a node, member by a non-admin: stable codes', async () => {
+    const d1 = join(tmp, 'cmd1');
+    const d2 = join(tmp, 'cmd2');
+    const realm = (await cli(['realm', 'create', 'cmd', '--closed', '--dir', d1])).realm as RealmId;
+    await cli(['realm', 'create', 'other', '--dir', d2]);
+    const fail = async (args: string[]) => {
+      try {
+        await cli(args);
+      } catch (err) {
+        const out = (err as { stdout: string }).stdout.trim().split('\n').pop()!;
+        return (JSON.parse(out) as { code: string }).code;
+      }
+      return 'ok';
+    };
+    expect(await fail(['status', '--dir', d1])).toBe('NODE_NOT_RUNNING');
+    const stranger = (await loadIdentity(join(d2, 'identity.key'))).publicKey;
+    expect(await fail(['member', 'add', stranger, '--realm', realm, '--dir', d2])).toBe(
+      'UNKNOWN_REALM',
+    );
+    const added = await cli(['member', 'add', stranger, '--realm', realm, '--dir', d1]);
+    expect(added.action).toBe('add');
+  }, 60_000);
+});
+
 describe('replication between node processes over TCP', () => {
   it('three nodes converge', async () => {
     const [d1, d2, d3] = ['c1', 'c2', 'c3'].map((d) => join(tmp, d)) as [string, string, string];
     const realm = (await cli(['realm', 'create', 'converge', '--dir', d1])).realm as RealmId;
-    const load = ['--realm', realm, '--synthetic', '1000', '--synthetic-events', '1500'];
+    const load = [
+      ...['--realm', realm, '--synthetic', '1000', '--synthetic-events', '1500'],
+      ...['--discovery-interval', '1000'],
+    ];
     try {
       const [p1, p2, p3] = [await freePort(), await freePort(), await freePort()];
       const [n1, n2, n3] = await Promise.all([
@@ -100,6 +128,12 @@ describe('replication between node processes over TCP', () => {
       );
       const s = await n3.status();
       expect(s!.rejected).toEqual({});
+      // n3 was only told about n2: it found n1 through the realm's DHT provider records.
+      await waitFor(
+        async () => (await n3.status())!.peers.includes(n1.peerId),
+        20_000,
+        () => describeNodes(nodes, realm),
+      );
     } finally {
       await stopAll();
     }

@@ -83,6 +83,13 @@ class Session {
   /** Documents of this session, in the order they are synced (ours from the manifests, then the peer's). */
   readonly #wanted: DocKey[] = [];
   readonly #pending = new Map<string, SignedBlock>();
+  /**
+   * Ingestion runs behind the Automerge exchange: we answer the peer first and
+   * validate what it sent while it works on our answer, so both processes
+   * work at once. The ledger serialises ingests, so order is kept.
+   */
+  #ingesting: Promise<void> = Promise.resolve();
+  #ingestError: Error | undefined;
   #realm: RealmId | null = null;
   #accepted = 0;
   #rejected = 0;
@@ -282,8 +289,17 @@ class Session {
           fresh.push(value);
         }
       }
-      await this.#ingest(fresh);
+      this.#queueIngest(fresh);
     }
+  }
+
+  #queueIngest(fresh: Uint8Array[]): void {
+    if (fresh.length === 0) return;
+    this.#ingesting = this.#ingesting
+      .then(() => (this.#ingestError === undefined ? this.#ingest(fresh) : undefined))
+      .catch((err: unknown) => {
+        this.#ingestError ??= err instanceof Error ? err : new Error(String(err));
+      });
   }
 
   #reject(rejection: Rejection, offence: boolean): void {
@@ -349,9 +365,11 @@ class Session {
     };
   }
 
-  #free(): void {
+  async #free(): Promise<void> {
     for (const st of this.#docs.values()) Automerge.free(st.doc);
     this.#docs.clear();
+    // A failed session still finishes validating what it already received.
+    await this.#ingesting;
   }
 
   async initiate(realm: RealmId): Promise<SessionOutcome> {
@@ -373,10 +391,12 @@ class Session {
         if (answer === 'end') break;
         theirsQuiet = answer === 0;
       }
+      await this.#ingesting;
+      if (this.#ingestError !== undefined) throw this.#ingestError;
       await this.#ingest([], true);
       return this.#outcome();
     } finally {
-      this.#free();
+      await this.#free();
     }
   }
 
@@ -397,10 +417,12 @@ class Session {
       });
       await this.#hello(hello);
       while ((await this.#receiveTurn()) !== 'end') await this.#sendTurn(false);
+      await this.#ingesting;
+      if (this.#ingestError !== undefined) throw this.#ingestError;
       await this.#ingest([], true);
       return this.#outcome();
     } finally {
-      this.#free();
+      await this.#free();
     }
   }
 }

@@ -32,7 +32,7 @@ export interface ReplicationCommandOptions {
   /** Evolution for `node --evolve TASK`; default: back-to-back runs of the engine (seeds 1, 2, …). */
   readonly evolve?: NodeEvolve;
   /** Projection hash reported in status; default: hash of the sorted event ids held. */
-  readonly projectionHash?: (ctx: Context) => Promise<string>;
+  readonly projectionHash?: (ctx: Context, realms: readonly RealmId[]) => Promise<string>;
 }
 
 interface NodeOptions extends CommonOptions {
@@ -145,7 +145,10 @@ export function replicationCommands(
           'run a replication node: find peers of the realm, exchange signed blocks, stay in sync',
         )
         .option('--listen <multiaddr...>', 'listen addresses (default /ip4/127.0.0.1/tcp/0)')
-        .option('--bootstrap <multiaddr...>', 'peers to dial (with /p2p/<peer id>)')
+        .option(
+          '--bootstrap <multiaddr...>',
+          'peers to dial and keep dialling (/p2p/<peer id> optional)',
+        )
         .option('--realm <id...>', "realms to replicate (default: the data folder's realm)")
         .option('--config <file>', 'JSON file with listen, bootstrap, realms, denyFile')
         .option(
@@ -192,7 +195,9 @@ export function replicationCommands(
             ...(denyFile !== undefined ? { denyFile } : {}),
             ...(syncInterval !== undefined ? { syncIntervalMs: syncInterval } : {}),
             ...(discoveryInterval !== undefined ? { discoveryIntervalMs: discoveryInterval } : {}),
-            ...(projectionHash !== undefined ? { projectionHash: () => projectionHash(ctx) } : {}),
+            ...(projectionHash !== undefined
+              ? { projectionHash: (realms: readonly RealmId[]) => projectionHash(ctx, realms) }
+              : {}),
           },
         );
         const controller = new AbortController();
