@@ -21,7 +21,9 @@ export const ActivationExpressions = {
 export type Activation = keyof typeof ActivationExpressions;
 
 /** All activation names, in a fixed order. */
-export const ACTIVATIONS: readonly Activation[] = Object.keys(ActivationExpressions) as Activation[];
+export const ACTIVATIONS: readonly Activation[] = Object.keys(
+  ActivationExpressions,
+) as Activation[];
 
 /** True when `name` is an activation function this version knows. */
 export function isActivation(name: unknown): name is Activation {
@@ -35,7 +37,10 @@ export function activationFunction(name: Activation): (x: number) => number {
   let f = functions.get(name);
   if (f === undefined) {
     if (!isActivation(name)) {
-      throw new EvolutionError('UNKNOWN_ACTIVATION', `unknown activation "${String(name)}"; known: ${ACTIVATIONS.join(', ')}`);
+      throw new EvolutionError(
+        'UNKNOWN_ACTIVATION',
+        `unknown activation "${String(name)}"; known: ${ACTIVATIONS.join(', ')}`,
+      );
     }
     // eslint-disable-next-line @typescript-eslint/no-implied-eval
     f = new Function('x', `return ${ActivationExpressions[name]};`) as (x: number) => number;

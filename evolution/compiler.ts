@@ -33,7 +33,9 @@ export function phenotypeSource(g: Genotype): { source: string; weights: Float64
     lines.push(`x = ${expr}; o[${pos}] = ${ActivationExpressions[n.af]};`);
   });
   for (const a of g.actuators) {
-    lines.push(`out[${a.index}] = 0${a.from.map((f) => ` + o[${slot.get(f) as number}]`).join('')};`);
+    lines.push(
+      `out[${a.index}] = 0${a.from.map((f) => ` + o[${slot.get(f) as number}]`).join('')};`,
+    );
   }
   const source = [
     '"use strict";',
@@ -44,7 +46,10 @@ export function phenotypeSource(g: Genotype): { source: string; weights: Float64
     ...lines.map((l) => `  ${l}`),
     '  return out;',
     '}',
-    'function reset() { o.fill(0); }',
+    // Straight-line stores beat a fill() call for the small state vectors networks have.
+    order.length <= 64
+      ? `function reset() { ${order.map((_, k) => `o[${k}] = 0;`).join(' ')} }`
+      : 'function reset() { o.fill(0); }',
     `return { inputs: ${g.inputs}, outputs: ${g.outputs}, activate, reset };`,
   ].join('\n');
   return { source, weights: Float64Array.from(weights) };

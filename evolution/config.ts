@@ -33,11 +33,15 @@ export interface EngineConfig {
   readonly maxGenerations: number;
   /** Restart from fresh seed networks after this many generations without improvement (0: never). */
   readonly stagnation: number;
+  /** Relative improvement of the population's best that resets the stagnation count (0: any). */
+  readonly stagnationEpsilon: number;
 }
 
 /** A partial configuration, merged over the defaults one level deep. */
 export type ConfigOverrides = {
-  readonly [K in keyof EngineConfig]?: EngineConfig[K] extends object ? Partial<EngineConfig[K]> : EngineConfig[K];
+  readonly [K in keyof EngineConfig]?: EngineConfig[K] extends object
+    ? Partial<EngineConfig[K]>
+    : EngineConfig[K];
 };
 
 const topologyOps: Record<string, number> = {
@@ -83,6 +87,7 @@ export const BASE_CONFIG: EngineConfig = {
   maxEvaluations: 200_000,
   maxGenerations: 100_000,
   stagnation: 0,
+  stagnationEpsilon: 0,
 };
 
 /**
@@ -106,8 +111,9 @@ const POLE: ConfigOverrides = {
       remove_neuron: 0.5,
       add_sensor: 0.5,
     },
+    weightSpread: 2,
   },
-  tuning: { patience: 4, maxAttempts: 16, tuneSeeds: false },
+  tuning: { patience: 5, maxAttempts: 20, spread: 3, tuneSeeds: false },
   stagnation: 5,
 };
 
@@ -124,8 +130,16 @@ export const TASK_CONFIGS: Readonly<Record<string, ConfigOverrides>> = {
   parity: BOOLEAN,
   'single-pole': POLE,
   dpv: POLE,
-  // DPNV needs its topology search (recurrent links): keep half, never restart.
-  dpnv: { ...POLE, selection: { keep: 10 }, stagnation: 0 },
+  // DPNV needs its topology search (recurrent links): keep half, gentler tuning,
+  // restart only when the damping fitness creeps by < 2% for 10 generations.
+  dpnv: {
+    ...POLE,
+    selection: { keep: 10 },
+    mutation: { ...POLE.mutation, weightSpread: 1 },
+    tuning: { patience: 4, maxAttempts: 16, spread: 1, tuneSeeds: false },
+    stagnation: 10,
+    stagnationEpsilon: 0.02,
+  },
 };
 
 /** Merges `overrides` over `base` one level deep. */
@@ -134,7 +148,14 @@ export function mergeConfig(base: EngineConfig, overrides: ConfigOverrides = {})
   for (const [k, v] of Object.entries(overrides)) {
     if (v === undefined) continue;
     const b = (base as unknown as Record<string, unknown>)[k];
-    out[k] = typeof v === 'object' && v !== null && !Array.isArray(v) && typeof b === 'object' && b !== null ? { ...b, ...v } : v;
+    out[k] =
+      typeof v === 'object' &&
+      v !== null &&
+      !Array.isArray(v) &&
+      typeof b === 'object' &&
+      b !== null
+        ? { ...b, ...v }
+        : v;
   }
   return out as unknown as EngineConfig;
 }
@@ -154,22 +175,32 @@ const nonNeg = (x: unknown): boolean => typeof x === 'number' && Number.isFinite
 /** Checks a configuration; throws `INVALID_CONFIG` naming the first problem. */
 export function validateConfig(c: EngineConfig): EngineConfig {
   if (!posInt(c.population) || c.population < 2) bad('population must be an integer >= 2');
-  if (c.strategy !== 'generational' && c.strategy !== 'steady-state') bad('strategy must be generational or steady-state');
-  if (!posInt(c.batch) || c.batch >= c.population) bad('batch must be an integer in 1..population-1');
-  if (!SELECTION_METHODS.includes(c.selection.method)) bad(`selection.method must be one of ${SELECTION_METHODS.join(', ')}`);
-  if (!posInt(c.selection.keep) || c.selection.keep >= c.population) bad('selection.keep must be an integer in 1..population-1');
-  if (!posInt(c.selection.tournamentSize)) bad('selection.tournamentSize must be a positive integer');
+  if (c.strategy !== 'generational' && c.strategy !== 'steady-state')
+    bad('strategy must be generational or steady-state');
+  if (!posInt(c.batch) || c.batch >= c.population)
+    bad('batch must be an integer in 1..population-1');
+  if (!SELECTION_METHODS.includes(c.selection.method))
+    bad(`selection.method must be one of ${SELECTION_METHODS.join(', ')}`);
+  if (!posInt(c.selection.keep) || c.selection.keep >= c.population)
+    bad('selection.keep must be an integer in 1..population-1');
+  if (!posInt(c.selection.tournamentSize))
+    bad('selection.tournamentSize must be a positive integer');
   for (const [name, w] of Object.entries(c.mutation.operators)) {
     if (!MUTATION_OPERATORS.includes(name)) bad(`unknown operator ${name}`);
     if (!nonNeg(w)) bad(`operator weight of ${name} must be >= 0`);
   }
   if (!posInt(c.mutation.maxOps)) bad('mutation.maxOps must be a positive integer');
   const acts: readonly Activation[] = c.mutation.activations;
-  if (acts.length === 0 || !acts.every(isActivation)) bad('mutation.activations must list known activations');
-  if (!nonNeg(c.tuning.patience) || !nonNeg(c.tuning.maxAttempts)) bad('tuning.patience and tuning.maxAttempts must be >= 0');
+  if (acts.length === 0 || !acts.every(isActivation))
+    bad('mutation.activations must list known activations');
+  if (!nonNeg(c.tuning.patience) || !nonNeg(c.tuning.maxAttempts))
+    bad('tuning.patience and tuning.maxAttempts must be >= 0');
   if (!(c.tuning.spread > 0)) bad('tuning.spread must be > 0');
-  if (!Number.isInteger(c.seedNetwork.hidden) || c.seedNetwork.hidden < 0) bad('seedNetwork.hidden must be an integer >= 0');
-  if (!posInt(c.maxEvaluations) || !posInt(c.maxGenerations)) bad('maxEvaluations and maxGenerations must be positive integers');
-  if (!Number.isInteger(c.stagnation) || c.stagnation < 0) bad('stagnation must be an integer >= 0');
+  if (!Number.isInteger(c.seedNetwork.hidden) || c.seedNetwork.hidden < 0)
+    bad('seedNetwork.hidden must be an integer >= 0');
+  if (!posInt(c.maxEvaluations) || !posInt(c.maxGenerations))
+    bad('maxEvaluations and maxGenerations must be positive integers');
+  if (!Number.isInteger(c.stagnation) || c.stagnation < 0)
+    bad('stagnation must be an integer >= 0');
   return c;
 }

@@ -24,7 +24,11 @@ export interface Member {
 export interface EngineState {
   readonly run: EventId;
   /** The run's task as recorded (rebuild it with `getTask(id, params)` or the custom module). */
-  readonly task: { readonly id: string; readonly version: number; readonly params: Readonly<Record<string, unknown>> };
+  readonly task: {
+    readonly id: string;
+    readonly version: number;
+    readonly params: Readonly<Record<string, unknown>>;
+  };
   readonly seed: number;
   readonly config: EngineConfig;
   /** Generation of the last selection event. */
@@ -49,12 +53,23 @@ export interface Stall {
   readonly since: number;
 }
 
-/** Stagnation after a generation closed over `population` (`restarted`: it was a fresh seed generation). */
-export function nextStall(stall: Stall, population: readonly Member[], restarted: boolean): Stall {
+/**
+ * Stagnation after a generation closed over `population` (`restarted`: it was
+ * a fresh seed generation). Improvements smaller than `epsilon` × |best| do
+ * not count, so slow creep on a plateau still triggers a restart.
+ */
+export function nextStall(
+  stall: Stall,
+  population: readonly Member[],
+  restarted: boolean,
+  epsilon = 0,
+): Stall {
   let best = Number.NEGATIVE_INFINITY;
   for (const m of population) if (m.fitness > best) best = m.fitness;
   const prior = restarted ? Number.NEGATIVE_INFINITY : stall.best;
-  return best > prior ? { best, since: 0 } : { best: prior, since: stall.since + 1 };
+  // An improvement must beat the prior best by a fraction `epsilon` of its magnitude.
+  const bar = prior === Number.NEGATIVE_INFINITY ? prior : prior + epsilon * Math.abs(prior);
+  return best > bar ? { best, since: 0 } : { best: Math.max(prior, best), since: stall.since + 1 };
 }
 
 /** True when `a` beats `b` as a champion: solved first, then fitness. */

@@ -15,10 +15,22 @@ import type { Task } from './tasks/task.js';
 import { memorySink } from './test-helpers.js';
 import { createWorkerPool } from './worker-pool.js';
 
-async function runOnce(task: Task, seed: number, evaluator?: Evaluator, config = defaultConfig(task.id)) {
+async function runOnce(
+  task: Task,
+  seed: number,
+  evaluator?: Evaluator,
+  config = defaultConfig(task.id),
+) {
   const sink = memorySink();
   let last: Progress | undefined;
-  for await (const p of evolve({ task, seed, sink, config, ...(evaluator === undefined ? {} : { evaluator }) })) last = p;
+  for await (const p of evolve({
+    task,
+    seed,
+    sink,
+    config,
+    ...(evaluator === undefined ? {} : { evaluator }),
+  }))
+    last = p;
   return { sink, last: last! };
 }
 
@@ -33,10 +45,42 @@ describe('evolve', () => {
     expect(last.solved).toBe(true);
     expect(last.stopped).toBe('solved');
     const evals = sink.drafts.filter((d) => d.draft.kind === 'evaluation');
-    expect(evals.reduce((a, d) => a + (d.draft.body as { evaluations: number }).evaluations, 0)).toBe(last.evaluations);
+    expect(
+      evals.reduce((a, d) => a + (d.draft.body as { evaluations: number }).evaluations, 0),
+    ).toBe(last.evaluations);
     expect(sink.drafts[0]!.draft.kind).toBe('run');
     expect(sink.drafts.at(-1)!.draft.kind).toBe('selection');
   });
+
+  for (const [method, strategy] of [
+    ['tournament', 'generational'],
+    ['top3', 'generational'],
+    ['speciation', 'generational'],
+    ['competition', 'steady-state'],
+  ] as const) {
+    it(`runs with ${method} selection, ${strategy}`, async () => {
+      const config = defaultConfig('xor', {
+        strategy,
+        batch: 3,
+        selection: { method },
+        maxEvaluations: 20_000,
+      });
+      const { sink, last } = await runOnce(getTask('xor'), 11, undefined, config);
+      expect(last.solved).toBe(true);
+      const selections = sink.drafts.filter((d) => d.draft.kind === 'selection');
+      expect(selections.length).toBe(last.generation + 1);
+      for (const s of selections) expect((s.draft.body as { method: string }).method).toBe(method);
+      if (strategy === 'steady-state' && last.generation > 1) {
+        // Each step breeds `batch` offspring: a mutation per offspring (until the solving one).
+        const muts = sink.drafts.filter(
+          (d) =>
+            d.draft.kind === 'mutation' &&
+            (d.draft.body as { generation: number }).generation === 1,
+        );
+        expect(muts.length).toBe(3);
+      }
+    });
+  }
 
   it('emits the same event stream inline, with 1 worker and with 2 workers', async () => {
     const task = getTask('xor');
@@ -68,13 +112,24 @@ describe('evolve', () => {
   });
 
   it('keeps typical mutation bodies within 200 bytes (CBOR, 32-byte binary ids)', async () => {
-    const { sink } = await runOnce(getTask('dpv'), 2, undefined, defaultConfig('dpv', { maxEvaluations: 1500 }));
+    const { sink } = await runOnce(
+      getTask('dpv'),
+      2,
+      undefined,
+      defaultConfig('dpv', { maxEvaluations: 1500 }),
+    );
     const sizes = sink.drafts
       .filter((d) => d.draft.kind === 'mutation')
       .map((d) => {
         const b = d.draft.body as MutationBody;
         const bin = (id: string) => fromHex(id, 32);
-        const wire = { run: bin(b.run), generation: b.generation, parent: bin(b.parent), child: bin(b.child), seed: b.seed, ops: b.ops };
+        const wire = {
+          generation: b.generation,
+          parent: bin(b.parent),
+          child: bin(b.child),
+          seed: b.seed,
+          ops: b.ops,
+        };
         return encodeCanonical(wire).length;
       })
       .sort((x, y) => x - y);
@@ -85,14 +140,24 @@ describe('evolve', () => {
   for (const stagnation of [0, 1]) {
     it(`resumes an aborted run into exactly the stream of an uninterrupted one (stagnation ${stagnation})`, async () => {
       const task = getTask('parity', { bits: 3 });
-      const config = defaultConfig('parity', { maxGenerations: 8, maxEvaluations: 1_000_000, stagnation });
+      const config = defaultConfig('parity', {
+        maxGenerations: 8,
+        maxEvaluations: 1_000_000,
+        stagnation,
+      });
       const full = await runOnce(task, 5, undefined, config);
-      if (stagnation > 0) expect(full.sink.drafts.filter((d) => d.draft.kind === 'seed').length).toBeGreaterThan(config.population);
+      if (stagnation > 0)
+        expect(full.sink.drafts.filter((d) => d.draft.kind === 'seed').length).toBeGreaterThan(
+          config.population,
+        );
       const ac = new AbortController();
       const first = memorySink();
-      for await (const p of evolve({ task, seed: 5, config, sink: first, signal: ac.signal })) if (p.generation === 2) ac.abort();
+      for await (const p of evolve({ task, seed: 5, config, sink: first, signal: ac.signal }))
+        if (p.generation === 2) ac.abort();
       expect(first.drafts.length).toBeLessThan(full.sink.drafts.length);
-      const state = restore(first.drafts.map((d) => ({ id: d.id, kind: d.draft.kind, body: d.draft.body })));
+      const state = restore(
+        first.drafts.map((d) => ({ id: d.id, kind: d.draft.kind, body: d.draft.body })),
+      );
       expect(state.generation).toBe(3);
       const rest = memorySink();
       for await (const _ of evolve({ task, seed: 0, sink: rest, resume: state }));

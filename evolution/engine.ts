@@ -16,7 +16,7 @@ import { deriveSeed, Rng } from './random.js';
 import { select } from './selection.js';
 import type { SelectionResult } from './selection.js';
 import { seedNetwork } from './seed-network.js';
-import type { EventSink } from './sink.js';
+import type { EventDraft, EventSink } from './sink.js';
 import type { Task } from './tasks/task.js';
 import { scalarFitness } from './tasks/task.js';
 import { tuningOp } from './tuning.js';
@@ -35,7 +35,11 @@ export interface Progress {
   readonly best: number;
   readonly species: number;
   readonly solved: boolean;
-  readonly champion: { readonly genotype: GenotypeId; readonly fitness: number; readonly network: Genotype };
+  readonly champion: {
+    readonly genotype: GenotypeId;
+    readonly fitness: number;
+    readonly network: Genotype;
+  };
   /** Events emitted by this call so far. */
   readonly events: number;
   /** Set on the last progress of the run. */
@@ -60,12 +64,18 @@ export interface EvolveOptions {
 
 /** Keep/offspring split of a configuration. */
 export function generationShape(config: EngineConfig): { keep: number; offspring: number } {
-  const offspring = config.strategy === 'steady-state' ? config.batch : config.population - config.selection.keep;
+  const offspring =
+    config.strategy === 'steady-state' ? config.batch : config.population - config.selection.keep;
   return { keep: config.population - offspring, offspring };
 }
 
 /** The selection of generation `generation` over `population` (pure; replay calls it too). */
-export function selectGeneration(config: EngineConfig, seed: number, generation: number, population: readonly Member[]): SelectionResult {
+export function selectGeneration(
+  config: EngineConfig,
+  seed: number,
+  generation: number,
+  population: readonly Member[],
+): SelectionResult {
   return select(
     config.selection.method,
     population.map((m) => ({ genotype: m.id, network: m.network, fitness: m.fitness })),
@@ -92,9 +102,9 @@ export async function* evolve(options: EvolveOptions): AsyncGenerator<Progress, 
   const config = validateConfig(options.resume?.config ?? options.config ?? defaultConfig(task.id));
   const seed = (options.resume?.seed ?? options.seed) >>> 0;
   let events = 0;
-  const emit = (kind: string, deps: EventId[], body: object): EventId => {
+  const emit = (draft: EventDraft): EventId => {
     events++;
-    return sink.emit({ kind, deps, body });
+    return sink.emit(draft);
   };
 
   let run: EventId;
@@ -115,11 +125,7 @@ export async function* evolve(options: EvolveOptions): AsyncGenerator<Progress, 
       method: config.selection.method,
       best: champion === null ? 0 : champion.fitness,
     };
-    previous = emit(
-      'selection',
-      members.map((m) => m.evaluation),
-      body,
-    );
+    previous = emit({ kind: 'selection', deps: members.map((m) => m.evaluation), body });
     return sel;
   };
 
@@ -153,8 +159,14 @@ export async function* evolve(options: EvolveOptions): AsyncGenerator<Progress, 
     let origin = parent.origin;
     if (ops.length > 0) {
       network = tune === null ? job.genotype : applyOps(job.genotype, [tune]);
-      const body: MutationBody = { run, generation: g, parent: parent.id, child: genotypeId(network), seed: drawSeed, ops };
-      origin = emit('mutation', [parent.origin], body);
+      const body: MutationBody = {
+        generation: g,
+        parent: parent.id,
+        child: genotypeId(network),
+        seed: drawSeed,
+        ops,
+      };
+      origin = emit({ kind: 'mutation', deps: [parent.origin], body });
     }
     const id = genotypeId(network);
     const ev: EvaluationBody = {
@@ -167,9 +179,16 @@ export async function* evolve(options: EvolveOptions): AsyncGenerator<Progress, 
       solved: r.solved,
       evaluations: r.evaluations,
     };
-    const evaluation = emit('evaluation', [origin], ev);
+    const evaluation = emit({ kind: 'evaluation', deps: [origin], body: ev });
     evaluations += r.evaluations;
-    const m: Member = { network, id, origin, evaluation, fitness: scalarFitness(r.fitness), solved: r.solved };
+    const m: Member = {
+      network,
+      id,
+      origin,
+      evaluation,
+      fitness: scalarFitness(r.fitness),
+      solved: r.solved,
+    };
     if (champion === null || better(m, champion)) champion = m;
     return m;
   };
@@ -183,8 +202,11 @@ export async function* evolve(options: EvolveOptions): AsyncGenerator<Progress, 
   /** A generation of fresh seed networks (generation 0, and restarts after stagnation). */
   const seedGeneration = async (g: number): Promise<Member[]> => {
     const evalSeed = deriveSeed(seed, 'evaluation', g);
-    const rngOf = (k: number): Rng => (g === 0 ? new Rng(seed, 'seed', k) : new Rng(seed, 'seed', g, k));
-    const seeds = Array.from({ length: config.population }, (_, k) => seedNetwork(task.sensors, task.actuators, config.seedNetwork, rngOf(k)));
+    const rngOf = (k: number): Rng =>
+      g === 0 ? new Rng(seed, 'seed', k) : new Rng(seed, 'seed', g, k);
+    const seeds = Array.from({ length: config.population }, (_, k) =>
+      seedNetwork(task.sensors, task.actuators, config.seedNetwork, rngOf(k)),
+    );
     const jobs: DevelopJob[] = seeds.map((net, k) => ({
       genotype: net,
       evalSeed,
@@ -196,10 +218,21 @@ export async function* evolve(options: EvolveOptions): AsyncGenerator<Progress, 
     for (let k = 0; k < seeds.length; k++) {
       const net = seeds[k] as Genotype;
       const id = genotypeId(net);
-      const seedBody: SeedBody = { run, genotype: id, network: toCanonical(net) };
-      const origin = emit('seed', [run], seedBody);
+      const seedBody: SeedBody = {
+        run,
+        genotype: id,
+        network: toCanonical(net) as unknown as Readonly<Record<string, unknown>>,
+      };
+      const origin = emit({ kind: 'seed', deps: [run], body: seedBody });
       const job = jobs[k] as DevelopJob;
-      const m = record(g, { network: net, id, origin }, [], job.tuneSeed, job, results[k] as DevelopResult);
+      const m = record(
+        g,
+        { network: net, id, origin },
+        [],
+        job.tuneSeed,
+        job,
+        results[k] as DevelopResult,
+      );
       members.push(m);
       stopped = stopAfter(m);
       if (stopped !== null) break;
@@ -214,7 +247,12 @@ export async function* evolve(options: EvolveOptions): AsyncGenerator<Progress, 
       const parent = population[p] as Member;
       const drawSeed = deriveSeed(seed, 'mutation', g, k);
       const { ops, child } = drawMutation(parent.network, drawSeed, config.mutation);
-      const job: DevelopJob = { genotype: child, evalSeed, tuneSeed: deriveSeed(drawSeed, 'tune'), tuning: config.tuning };
+      const job: DevelopJob = {
+        genotype: child,
+        evalSeed,
+        tuneSeed: deriveSeed(drawSeed, 'tune'),
+        tuning: config.tuning,
+      };
       return { parent, drawSeed, ops, job };
     });
     const results = await evaluator.develop(
@@ -236,7 +274,10 @@ export async function* evolve(options: EvolveOptions): AsyncGenerator<Progress, 
     if (options.resume !== undefined) {
       const s = options.resume;
       if (s.task.id !== task.id || s.task.version !== task.version) {
-        throw new EvolutionError('INVALID_RESUME', `the run evolves ${s.task.id} v${s.task.version}, not ${task.id} v${task.version}`);
+        throw new EvolutionError(
+          'INVALID_RESUME',
+          `the run evolves ${s.task.id} v${s.task.version}, not ${task.id} v${task.version}`,
+        );
       }
       run = s.run;
       evaluations = s.evaluations;
@@ -254,17 +295,17 @@ export async function* evolve(options: EvolveOptions): AsyncGenerator<Progress, 
       const runBody: RunBody = {
         task: { id: task.id, version: task.version, params: task.params },
         seed,
-        config,
+        config: config as unknown as Readonly<Record<string, unknown>>,
         engine: ENGINE,
       };
-      run = emit('run', [], runBody);
+      run = emit({ kind: 'run', deps: [], body: runBody });
       evaluations = 0;
       generation = 0;
       previous = null;
       champion = null;
       population = await seedGeneration(0);
       selection = close(0, population);
-      stall = nextStall(stall, population, false);
+      stall = nextStall(stall, population, false, config.stagnationEpsilon);
       if (stopped === null && (signal?.aborted ?? false)) stopped = 'aborted';
       if (stopped === null && config.maxGenerations <= 1) stopped = 'max-generations';
       yield progress(0, selection.species, stopped ?? undefined);
@@ -277,7 +318,7 @@ export async function* evolve(options: EvolveOptions): AsyncGenerator<Progress, 
       const restart = config.stagnation > 0 && stall.since >= config.stagnation;
       population = restart ? await seedGeneration(g) : await breed(g);
       selection = close(g, population);
-      stall = nextStall(stall, population, restart);
+      stall = nextStall(stall, population, restart, config.stagnationEpsilon);
       if (stopped === null && (signal?.aborted ?? false)) stopped = 'aborted';
       if (stopped === null && g + 1 >= config.maxGenerations) stopped = 'max-generations';
       yield progress(g, selection.species, stopped ?? undefined);

@@ -13,7 +13,10 @@ function taskFor(req: WorkerRequest): Promise<Task> {
   const key = JSON.stringify(req.task);
   let t = tasks.get(key);
   if (t === undefined) {
-    t = req.task.module !== undefined ? loadTaskModule(req.task.module) : Promise.resolve(getTask(req.task.id, req.task.params));
+    t =
+      req.task.module !== undefined
+        ? loadTaskModule(req.task.module)
+        : Promise.resolve(getTask(req.task.id, req.task.params));
     tasks.set(key, t);
   }
   return t;
@@ -22,10 +25,15 @@ function taskFor(req: WorkerRequest): Promise<Task> {
 parentPort?.on('message', (req: WorkerRequest) => {
   taskFor(req)
     .then((task) => {
-      const results = req.jobs.map((j) => develop(task, { ...j, genotype: fromCanonical(j.genotype) }));
+      const results = req.jobs.map((j) =>
+        develop(task, { ...j, genotype: fromCanonical(j.genotype) }),
+      );
       parentPort?.postMessage({ id: req.id, results } satisfies WorkerResponse);
     })
     .catch((err: unknown) => {
-      parentPort?.postMessage({ id: req.id, error: err instanceof Error ? `${err.name}: ${err.message}` : String(err) } satisfies WorkerResponse);
+      parentPort?.postMessage({
+        id: req.id,
+        error: err instanceof Error ? `${err.name}: ${err.message}` : String(err),
+      } satisfies WorkerResponse);
     });
 });

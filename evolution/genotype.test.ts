@@ -6,7 +6,12 @@ import { Rng } from './random.js';
 import { seedNetwork } from './seed-network.js';
 
 const seed = (): Genotype =>
-  seedNetwork(3, 2, { activations: ['tanh', 'sin'], hidden: 2, recurrent: true, bias: true, weightRange: 2 }, new Rng(1));
+  seedNetwork(
+    3,
+    2,
+    { activations: ['tanh', 'sin'], hidden: 2, recurrent: true, bias: true, weightRange: 2 },
+    new Rng(1),
+  );
 
 describe('genotype', () => {
   it('round-trips through its canonical form', () => {
@@ -18,7 +23,10 @@ describe('genotype', () => {
   });
   it('gives the same id to the same network whatever order it was built in', () => {
     const g = seed();
-    const shuffled: Genotype = { ...g, neurons: [...g.neurons].reverse().map((n) => ({ ...n, inputs: [...n.inputs].reverse() })) };
+    const shuffled: Genotype = {
+      ...g,
+      neurons: [...g.neurons].reverse().map((n) => ({ ...n, inputs: [...n.inputs].reverse() })),
+    };
     expect(genotypeId(normalize(shuffled))).toBe(genotypeId(g));
   });
   it('rejects invalid or non-normal values with INVALID_GENOTYPE', () => {
@@ -31,8 +39,15 @@ describe('genotype', () => {
       { ...c, neurons: [...(c.neurons as unknown[])].reverse() },
       { ...c, actuators: [[0, [99]]] },
       { ...c, neurons: [[0, 'nope', null, []]] },
-      { ...c, neurons: [[0, 'tanh', 0.1, []], [1, 'tanh', null, []]] }, // 0.1 is not a float32
+      {
+        ...c,
+        neurons: [
+          [0, 'tanh', 0.1, []],
+          [1, 'tanh', null, []],
+        ],
+      }, // 0.1 is not a float32
     ];
-    for (const b of bad) expect(() => fromCanonical(b)).toThrow(expect.objectContaining({ code: 'INVALID_GENOTYPE' }));
+    for (const b of bad)
+      expect(() => fromCanonical(b)).toThrow(expect.objectContaining({ code: 'INVALID_GENOTYPE' }));
   });
 });

@@ -58,7 +58,12 @@ export interface CanonicalGenotype {
   readonly outputs: number;
   readonly sensors: readonly number[];
   /** `[id, af, bias | null, [[from, weight], ...]]`, by id. */
-  readonly neurons: readonly (readonly [number, string, number | null, readonly (readonly [number, number])[]])[];
+  readonly neurons: readonly (readonly [
+    number,
+    string,
+    number | null,
+    readonly (readonly [number, number])[],
+  ])[];
   /** `[index, [neuronId, ...]]`, by index. */
   readonly actuators: readonly (readonly [number, readonly number[]])[];
 }
@@ -100,7 +105,9 @@ export function toCanonical(g: Genotype): CanonicalGenotype {
     inputs: g.inputs,
     outputs: g.outputs,
     sensors: g.sensors.slice(),
-    neurons: g.neurons.map((n) => [n.id, n.af, n.bias, n.inputs.map((l) => [l.from, l.weight] as const)] as const),
+    neurons: g.neurons.map(
+      (n) => [n.id, n.af, n.bias, n.inputs.map((l) => [l.from, l.weight] as const)] as const,
+    ),
     actuators: g.actuators.map((a) => [a.index, a.from.slice()] as const),
   };
 }
@@ -111,7 +118,11 @@ function invalid(message: string): never {
 
 const isInt = (x: unknown): x is number => typeof x === 'number' && Number.isSafeInteger(x);
 const isWeight = (x: unknown): x is number =>
-  typeof x === 'number' && Number.isFinite(x) && Math.abs(x) <= WEIGHT_LIMIT && Math.fround(x) === x && !Object.is(x, -0);
+  typeof x === 'number' &&
+  Number.isFinite(x) &&
+  Math.abs(x) <= WEIGHT_LIMIT &&
+  Math.fround(x) === x &&
+  !Object.is(x, -0);
 
 /**
  * Parses and validates a canonical genotype. Throws `INVALID_GENOTYPE` on any
@@ -123,8 +134,10 @@ export function fromCanonical(value: unknown): Genotype {
   const c = value as Record<string, unknown>;
   if (c.v !== 1) invalid(`unsupported version ${String(c.v)}`);
   const { inputs, outputs, sensors, neurons, actuators } = c;
-  if (!isInt(inputs) || inputs < 1 || !isInt(outputs) || outputs < 1) invalid('inputs and outputs must be positive integers');
-  if (!Array.isArray(sensors) || !Array.isArray(neurons) || !Array.isArray(actuators)) invalid('sensors, neurons, actuators must be arrays');
+  if (!isInt(inputs) || inputs < 1 || !isInt(outputs) || outputs < 1)
+    invalid('inputs and outputs must be positive integers');
+  if (!Array.isArray(sensors) || !Array.isArray(neurons) || !Array.isArray(actuators))
+    invalid('sensors, neurons, actuators must be arrays');
   const g: Genotype = {
     inputs,
     outputs,
@@ -141,19 +154,27 @@ export function fromCanonical(value: unknown): Genotype {
         af,
         bias,
         inputs: links.map((l): Link => {
-          if (!Array.isArray(l) || l.length !== 2 || !isInt(l[0]) || !isWeight(l[1])) invalid(`neuron ${id} has a bad link`);
+          if (!Array.isArray(l) || l.length !== 2 || !isInt(l[0]) || !isWeight(l[1]))
+            invalid(`neuron ${id} has a bad link`);
           return { from: l[0], weight: l[1] };
         }),
       };
     }),
     actuators: actuators.map((a): Actuator => {
-      if (!Array.isArray(a) || a.length !== 2 || !isInt(a[0]) || !Array.isArray(a[1])) invalid('actuator must be [index, [from...]]');
-      return { index: a[0], from: (a[1] as unknown[]).map((f) => (isInt(f) ? f : invalid('actuator source is not an integer'))) };
+      if (!Array.isArray(a) || a.length !== 2 || !isInt(a[0]) || !Array.isArray(a[1]))
+        invalid('actuator must be [index, [from...]]');
+      return {
+        index: a[0],
+        from: (a[1] as unknown[]).map((f) =>
+          isInt(f) ? f : invalid('actuator source is not an integer'),
+        ),
+      };
     }),
   };
   validateGenotype(g);
   const normal = normalize(g);
-  if (JSON.stringify(toCanonical(normal)) !== JSON.stringify(toCanonical(g))) invalid('not in normal form (sort order)');
+  if (JSON.stringify(toCanonical(normal)) !== JSON.stringify(toCanonical(g)))
+    invalid('not in normal form (sort order)');
   return g;
 }
 
@@ -179,7 +200,8 @@ export function validateGenotype(g: Genotype): void {
   for (const n of g.neurons) {
     const seen = new Set<number>();
     for (const l of n.inputs) {
-      if (l.from < 0 ? !sensors.has(sensorIndex(l.from)) : !ids.has(l.from)) invalid(`neuron ${n.id} reads missing node ${l.from}`);
+      if (l.from < 0 ? !sensors.has(sensorIndex(l.from)) : !ids.has(l.from))
+        invalid(`neuron ${n.id} reads missing node ${l.from}`);
       if (seen.has(l.from)) invalid(`neuron ${n.id} has a duplicate link from ${l.from}`);
       if (!isWeight(l.weight)) invalid(`neuron ${n.id} has a bad weight`);
       seen.add(l.from);
@@ -187,12 +209,15 @@ export function validateGenotype(g: Genotype): void {
   }
   const outs = new Set<number>();
   for (const a of g.actuators) {
-    if (!isInt(a.index) || a.index < 0 || a.index >= g.outputs) invalid(`actuator ${a.index} outside [0, ${g.outputs})`);
+    if (!isInt(a.index) || a.index < 0 || a.index >= g.outputs)
+      invalid(`actuator ${a.index} outside [0, ${g.outputs})`);
     if (outs.has(a.index)) invalid(`duplicate actuator ${a.index}`);
     outs.add(a.index);
     if (a.from.length === 0) invalid(`actuator ${a.index} has no input`);
-    if (new Set(a.from).size !== a.from.length) invalid(`actuator ${a.index} has a duplicate input`);
-    for (const f of a.from) if (!ids.has(f)) invalid(`actuator ${a.index} reads missing neuron ${f}`);
+    if (new Set(a.from).size !== a.from.length)
+      invalid(`actuator ${a.index} has a duplicate input`);
+    for (const f of a.from)
+      if (!ids.has(f)) invalid(`actuator ${a.index} reads missing neuron ${f}`);
   }
 }
 

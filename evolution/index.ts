@@ -1,17 +1,29 @@
-export { ACTIVATIONS, activationFunction, ActivationExpressions, isActivation } from './activation.js';
+export {
+  ACTIVATIONS,
+  activationFunction,
+  ActivationExpressions,
+  isActivation,
+} from './activation.js';
 export type { Activation } from './activation.js';
 export { compile, phenotypeFromSource, phenotypeSource } from './compiler.js';
 export { BASE_CONFIG, defaultConfig, mergeConfig, TASK_CONFIGS, validateConfig } from './config.js';
 export type { ConfigOverrides, EngineConfig } from './config.js';
 export { evolve, generationShape, selectGeneration } from './engine.js';
 export type { EvolveOptions, Progress, StopReason } from './engine.js';
-export type { EngineState, Member } from './engine-state.js';
+export type { EngineState, Member, Stall } from './engine-state.js';
 export { EvolutionError, EvolutionErrorCodes } from './errors.js';
 export type { EvolutionErrorCode } from './errors.js';
 export { inlineEvaluator } from './evaluator.js';
 export type { Evaluator } from './evaluator.js';
 export { ENGINE } from './events.js';
-export type { EvaluationBody, MutationBody, RecordedEvent, RunBody, SeedBody, SelectionBody } from './events.js';
+export type {
+  EvaluationBody,
+  MutationBody,
+  RecordedEvent,
+  RunBody,
+  SeedBody,
+  SelectionBody,
+} from './events.js';
 export {
   fromCanonical,
   genotypeId,
@@ -28,7 +40,15 @@ export {
 } from './genotype.js';
 export type { Actuator, CanonicalGenotype, Genotype, Link, Neuron } from './genotype.js';
 export { interpret } from './interpreter.js';
-export { applyOp, applyOps, drawMutation, getOperator, MUTATION_OPERATORS, OPERATORS, replayMutation } from './mutation.js';
+export {
+  applyOp,
+  applyOps,
+  drawMutation,
+  getOperator,
+  MUTATION_OPERATORS,
+  OPERATORS,
+  replayMutation,
+} from './mutation.js';
 export type { MutationConfig } from './mutation.js';
 export type { AppliedOp, DrawContext, Operator, OpParams } from './operator.js';
 export { replayTuning } from './ops-weights.js';

@@ -22,7 +22,10 @@ export function interpret(g: Genotype): Phenotype {
       weights: n.inputs.map((l) => l.weight),
     };
   });
-  const acts = g.actuators.map((a) => ({ index: a.index, slots: a.from.map((f) => slot.get(f) as number) }));
+  const acts = g.actuators.map((a) => ({
+    index: a.index,
+    slots: a.from.map((f) => slot.get(f) as number),
+  }));
   const o = new Float64Array(order.length);
   const out = new Float64Array(g.outputs);
   return {
@@ -33,7 +36,10 @@ export function interpret(g: Genotype): Phenotype {
         const s = steps[p] as (typeof steps)[number];
         let x = s.bias;
         for (let k = 0; k < s.weights.length; k++) {
-          const v = s.fromSensor[k] === true ? (input[s.sources[k] as number] as number) : (o[s.sources[k] as number] as number);
+          const v =
+            s.fromSensor[k] === true
+              ? (input[s.sources[k] as number] as number)
+              : (o[s.sources[k] as number] as number);
           x = x + (s.weights[k] as number) * v;
         }
         o[p] = s.f(x);

@@ -4,7 +4,14 @@ import { genotypeId, networkSize } from './genotype.js';
 import type { Genotype } from './genotype.js';
 import type { AppliedOp, DrawContext, Operator } from './operator.js';
 import { addActuatorlink, addInlink, addOutlink, addSensorlink, removeLink } from './ops-links.js';
-import { addActuator, addNeuron, addSensor, insplice, outsplice, removeNeuron } from './ops-nodes.js';
+import {
+  addActuator,
+  addNeuron,
+  addSensor,
+  insplice,
+  outsplice,
+  removeNeuron,
+} from './ops-nodes.js';
 import { addBias, mutateAf, mutateWeights, perturb, removeBias } from './ops-weights.js';
 import { Rng } from './random.js';
 
@@ -31,12 +38,18 @@ export const OPERATORS: ReadonlyMap<string, Operator> = new Map(
 );
 
 /** Names of the operators that mutation may draw. */
-export const MUTATION_OPERATORS: readonly string[] = [...OPERATORS.keys()].filter((n) => n !== 'perturb');
+export const MUTATION_OPERATORS: readonly string[] = [...OPERATORS.keys()].filter(
+  (n) => n !== 'perturb',
+);
 
 /** The operator called `name`; throws `UNKNOWN_OPERATOR`. */
 export function getOperator(name: string): Operator {
   const op = OPERATORS.get(name);
-  if (op === undefined) throw new EvolutionError('UNKNOWN_OPERATOR', `unknown operator "${name}"; known: ${[...OPERATORS.keys()].join(', ')}`);
+  if (op === undefined)
+    throw new EvolutionError(
+      'UNKNOWN_OPERATOR',
+      `unknown operator "${name}"; known: ${[...OPERATORS.keys()].join(', ')}`,
+    );
   return op;
 }
 
@@ -57,10 +70,17 @@ export function applyOps(parent: Genotype, ops: readonly AppliedOp[]): Genotype 
  * Replays a mutation event: applies `ops` to `parent` and, when `expected` is
  * given, checks the child's id (throws `REPLAY_MISMATCH`).
  */
-export function replayMutation(parent: Genotype, ops: readonly AppliedOp[], expected?: GenotypeId): Genotype {
+export function replayMutation(
+  parent: Genotype,
+  ops: readonly AppliedOp[],
+  expected?: GenotypeId,
+): Genotype {
   const child = applyOps(parent, ops);
   if (expected !== undefined && genotypeId(child) !== expected) {
-    throw new EvolutionError('REPLAY_MISMATCH', `operators reproduce ${genotypeId(child)}, the event claims ${expected}`);
+    throw new EvolutionError(
+      'REPLAY_MISMATCH',
+      `operators reproduce ${genotypeId(child)}, the event claims ${expected}`,
+    );
   }
   return child;
 }
@@ -79,14 +99,21 @@ export interface MutationConfig extends DrawContext {
  * Draws and applies a random number of operators (DXNN: uniform in
  * 1..ceil(sqrt(neurons))) with a stream seeded by `seed` only.
  */
-export function drawMutation(parent: Genotype, seed: number, config: MutationConfig): { ops: AppliedOp[]; child: Genotype } {
+export function drawMutation(
+  parent: Genotype,
+  seed: number,
+  config: MutationConfig,
+): { ops: AppliedOp[]; child: Genotype } {
   const rng = new Rng(seed);
   const names = Object.keys(config.operators)
     .filter((n) => (config.operators[n] ?? 0) > 0)
     .sort();
   for (const n of names) getOperator(n);
   const weights = names.map((n) => config.operators[n] as number);
-  const upper = Math.min(config.maxOps, Math.max(1, Math.ceil(config.opsScale * Math.sqrt(networkSize(parent)))));
+  const upper = Math.min(
+    config.maxOps,
+    Math.max(1, Math.ceil(config.opsScale * Math.sqrt(networkSize(parent)))),
+  );
   const count = rng.int(1, upper);
   const ops: AppliedOp[] = [];
   let g = parent;

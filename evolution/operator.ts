@@ -41,14 +41,16 @@ export function badParams(op: string, why: string): never {
 /** Integer parameter `i` of `params`. */
 export function intParam(op: string, params: OpParams, i: number): number {
   const v = params[i];
-  if (typeof v !== 'number' || !Number.isSafeInteger(v)) badParams(op, `parameter ${i} must be an integer`);
+  if (typeof v !== 'number' || !Number.isSafeInteger(v))
+    badParams(op, `parameter ${i} must be an integer`);
   return v;
 }
 
 /** Finite number parameter `i` of `params`. */
 export function numParam(op: string, params: OpParams, i: number): number {
   const v = params[i];
-  if (typeof v !== 'number' || !Number.isFinite(v)) badParams(op, `parameter ${i} must be a finite number`);
+  if (typeof v !== 'number' || !Number.isFinite(v))
+    badParams(op, `parameter ${i} must be a finite number`);
   return v;
 }
 
@@ -74,7 +76,9 @@ export function draft(g: Genotype): Draft {
     inputs: g.inputs,
     outputs: g.outputs,
     sensors: g.sensors.slice(),
-    neurons: new Map(g.neurons.map((n) => [n.id, { id: n.id, af: n.af, bias: n.bias, inputs: n.inputs.slice() }])),
+    neurons: new Map(
+      g.neurons.map((n) => [n.id, { id: n.id, af: n.af, bias: n.bias, inputs: n.inputs.slice() }]),
+    ),
     actuators: new Map(g.actuators.map((a) => [a.index, a.from.slice()])),
   };
 }
@@ -82,12 +86,25 @@ export function draft(g: Genotype): Draft {
 /** Closes a draft into a normalized genotype. */
 export function finish(d: Draft): Genotype {
   const neurons: Neuron[] = [...d.neurons.values()];
-  const actuators: Actuator[] = [...d.actuators.entries()].map(([index, from]) => ({ index, from }));
-  return normalize({ inputs: d.inputs, outputs: d.outputs, sensors: d.sensors, neurons, actuators });
+  const actuators: Actuator[] = [...d.actuators.entries()].map(([index, from]) => ({
+    index,
+    from,
+  }));
+  return normalize({
+    inputs: d.inputs,
+    outputs: d.outputs,
+    sensors: d.sensors,
+    neurons,
+    actuators,
+  });
 }
 
 /** The neuron `id` of a draft, or a parameter error. */
-export function neuronOf(op: string, d: Draft, id: number): Draft['neurons'] extends Map<number, infer N> ? N : never {
+export function neuronOf(
+  op: string,
+  d: Draft,
+  id: number,
+): Draft['neurons'] extends Map<number, infer N> ? N : never {
   const n = d.neurons.get(id);
   if (n === undefined) badParams(op, `no neuron ${id}`);
   return n;

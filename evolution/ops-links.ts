@@ -4,7 +4,8 @@ import { sensorRef, toWeight } from './genotype.js';
 import type { Genotype } from './genotype.js';
 import type { Rng } from './random.js';
 
-const newWeight = (rng: Rng, ctx: DrawContext): number => toWeight(rng.uniform(-ctx.weightRange, ctx.weightRange));
+const newWeight = (rng: Rng, ctx: DrawContext): number =>
+  toWeight(rng.uniform(-ctx.weightRange, ctx.weightRange));
 
 /** Adds a link `[from, to, weight]` (from: neuron or sensor ref; to: neuron). */
 function addLink(op: string, g: Genotype, params: OpParams): Genotype {
@@ -69,7 +70,8 @@ export const addSensorlink: Operator = {
     return [from, to, newWeight(rng, ctx)];
   },
   apply(g, p) {
-    if (intParam('add_sensorlink', p, 0) >= 0) badParams('add_sensorlink', 'source must be a sensor');
+    if (intParam('add_sensorlink', p, 0) >= 0)
+      badParams('add_sensorlink', 'source must be a sensor');
     return addLink('add_sensorlink', g, p);
   },
 };
@@ -79,7 +81,8 @@ export const addActuatorlink: Operator = {
   name: 'add_actuatorlink',
   draw(g, rng) {
     const pairs: [number, number][] = [];
-    for (const a of g.actuators) for (const n of g.neurons) if (!a.from.includes(n.id)) pairs.push([n.id, a.index]);
+    for (const a of g.actuators)
+      for (const n of g.neurons) if (!a.from.includes(n.id)) pairs.push([n.id, a.index]);
     return pairs.length === 0 ? null : rng.pick(pairs);
   },
   apply(g, p) {
@@ -104,7 +107,8 @@ export const removeLink: Operator = {
   draw(g, rng) {
     const links: [number, number][] = [];
     for (const n of g.neurons) for (const l of n.inputs) links.push([l.from, n.id]);
-    for (const a of g.actuators) if (a.from.length > 1) for (const f of a.from) links.push([f, -(a.index + 1)]);
+    for (const a of g.actuators)
+      if (a.from.length > 1) for (const f of a.from) links.push([f, -(a.index + 1)]);
     return links.length === 0 ? null : rng.pick(links);
   },
   apply(g, p) {
@@ -113,7 +117,8 @@ export const removeLink: Operator = {
     const d = draft(g);
     if (to < 0) {
       const a = d.actuators.get(-to - 1);
-      if (a === undefined || !a.includes(from)) badParams('remove_link', `no link ${from}->actuator ${-to - 1}`);
+      if (a === undefined || !a.includes(from))
+        badParams('remove_link', `no link ${from}->actuator ${-to - 1}`);
       if (a.length === 1) badParams('remove_link', 'an actuator keeps at least one input');
       a.splice(a.indexOf(from), 1);
     } else {

@@ -1,7 +1,16 @@
 import { isActivation } from './activation.js';
 import { nextNeuronId, sensorRef, toWeight } from './genotype.js';
 import type { Genotype } from './genotype.js';
-import { badParams, draft, finish, hasSource, intParam, neuronOf, numParam, strParam } from './operator.js';
+import {
+  badParams,
+  draft,
+  finish,
+  hasSource,
+  intParam,
+  neuronOf,
+  numParam,
+  strParam,
+} from './operator.js';
 import type { Operator, OpParams } from './operator.js';
 
 /**
@@ -75,7 +84,9 @@ export const outsplice: Operator = {
 /** Neurons whose removal leaves every actuator with an input. */
 function removable(g: Genotype): number[] {
   if (g.neurons.length < 2) return [];
-  return g.neurons.map((n) => n.id).filter((id) => g.actuators.every((a) => a.from.some((f) => f !== id)));
+  return g.neurons
+    .map((n) => n.id)
+    .filter((id) => g.actuators.every((a) => a.from.some((f) => f !== id)));
 }
 
 /** `remove_neuron [id]`: removes a neuron and every link to or from it; keeps actuators fed. */
@@ -91,7 +102,11 @@ export const removeNeuron: Operator = {
     const d = draft(g);
     d.neurons.delete(id);
     for (const n of d.neurons.values()) n.inputs = n.inputs.filter((l) => l.from !== id);
-    for (const [index, from] of d.actuators) d.actuators.set(index, from.filter((f) => f !== id));
+    for (const [index, from] of d.actuators)
+      d.actuators.set(
+        index,
+        from.filter((f) => f !== id),
+      );
     return finish(d);
   },
 };
@@ -103,13 +118,18 @@ export const addSensor: Operator = {
     const free: number[] = [];
     for (let i = 0; i < g.inputs; i++) if (!g.sensors.includes(i)) free.push(i);
     if (free.length === 0) return null;
-    return [rng.pick(free), rng.pick(g.neurons).id, toWeight(rng.uniform(-ctx.weightRange, ctx.weightRange))];
+    return [
+      rng.pick(free),
+      rng.pick(g.neurons).id,
+      toWeight(rng.uniform(-ctx.weightRange, ctx.weightRange)),
+    ];
   },
   apply(g, p) {
     const index = intParam('add_sensor', p, 0);
     const to = intParam('add_sensor', p, 1);
     const weight = toWeight(numParam('add_sensor', p, 2));
-    if (index < 0 || index >= g.inputs || hasSource(g, sensorRef(index))) badParams('add_sensor', `sensor ${index} unavailable`);
+    if (index < 0 || index >= g.inputs || hasSource(g, sensorRef(index)))
+      badParams('add_sensor', `sensor ${index} unavailable`);
     const d = draft(g);
     neuronOf('add_sensor', d, to).inputs.push({ from: sensorRef(index), weight });
     d.sensors.push(index);
@@ -128,7 +148,8 @@ export const addActuator: Operator = {
   apply(g, p) {
     const index = intParam('add_actuator', p, 0);
     const from = intParam('add_actuator', p, 1);
-    if (index < 0 || index >= g.outputs || g.actuators.some((a) => a.index === index)) badParams('add_actuator', `actuator ${index} unavailable`);
+    if (index < 0 || index >= g.outputs || g.actuators.some((a) => a.index === index))
+      badParams('add_actuator', `actuator ${index} unavailable`);
     const d = draft(g);
     neuronOf('add_actuator', d, from);
     d.actuators.set(index, [from]);

@@ -88,7 +88,13 @@ export const PERTURB_SHRINK = 0.8;
 
 /** The schedule `perturb` uses for an initial spread. */
 export function perturbSchedule(initial: number): SpreadSchedule {
-  return { initial, grow: PERTURB_GROW, shrink: PERTURB_SHRINK, min: initial / 32, max: initial * 4 };
+  return {
+    initial,
+    grow: PERTURB_GROW,
+    shrink: PERTURB_SHRINK,
+    min: initial / 32,
+    max: initial * 4,
+  };
 }
 
 /**
@@ -97,7 +103,12 @@ export function perturbSchedule(initial: number): SpreadSchedule {
  * and shrank after each rejected one; only the accepted attempts change the
  * network, so the list of accepted indices is all replay needs.
  */
-export function replayTuning(g: Genotype, seed: number, initial: number, accepted: readonly number[]): Genotype {
+export function replayTuning(
+  g: Genotype,
+  seed: number,
+  initial: number,
+  accepted: readonly number[],
+): Genotype {
   const schedule = perturbSchedule(initial);
   let spread = Math.fround(initial);
   let k = 0;

@@ -19,8 +19,15 @@ export function perturbNeuron(n: Neuron, rng: Rng, spread: number): Neuron {
     any ||= c;
   }
   if (!any) chosen[rng.int(0, count - 1)] = true;
-  const inputs = n.inputs.map((l, i) => (chosen[i] === true ? { from: l.from, weight: toWeight(l.weight + rng.normal() * spread) } : l));
-  const bias = n.bias === null ? null : chosen[count - 1] === true ? toWeight(n.bias + rng.normal() * spread) : n.bias;
+  const inputs = n.inputs.map((l, i) =>
+    chosen[i] === true ? { from: l.from, weight: toWeight(l.weight + rng.normal() * spread) } : l,
+  );
+  const bias =
+    n.bias === null
+      ? null
+      : chosen[count - 1] === true
+        ? toWeight(n.bias + rng.normal() * spread)
+        : n.bias;
   return { id: n.id, af: n.af, bias, inputs };
 }
 

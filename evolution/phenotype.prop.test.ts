@@ -27,7 +27,18 @@ const arbNetwork = fc
     mutations: fc.integer({ min: 0, max: 15 }),
   })
   .map((p) => {
-    let g = seedNetwork(p.inputs, p.outputs, { activations: ACTIVATIONS, hidden: p.hidden, recurrent: p.recurrent, bias: true, weightRange: 3 }, new Rng(p.seed));
+    let g = seedNetwork(
+      p.inputs,
+      p.outputs,
+      {
+        activations: ACTIVATIONS,
+        hidden: p.hidden,
+        recurrent: p.recurrent,
+        bias: true,
+        weightRange: 3,
+      },
+      new Rng(p.seed),
+    );
     for (let k = 0; k < p.mutations; k++) g = drawMutation(g, p.seed + k, config).child;
     return g;
   });
@@ -35,19 +46,26 @@ const arbNetwork = fc
 describe('phenotype', () => {
   it('compiled code and the reference interpreter agree bit for bit, recurrent state included', () => {
     fc.assert(
-      fc.property(arbNetwork, fc.array(fc.array(fc.double({ min: -3, max: 3, noNaN: true }), { minLength: 4, maxLength: 4 }), { minLength: 1, maxLength: 8 }), (g, inputs) => {
-        const a = compile(g);
-        const b = interpret(g);
-        for (let round = 0; round < 2; round++) {
-          for (const x of inputs) {
-            const ya = Array.from(a.activate(x));
-            const yb = Array.from(b.activate(x));
-            expect(ya).toEqual(yb);
+      fc.property(
+        arbNetwork,
+        fc.array(
+          fc.array(fc.double({ min: -3, max: 3, noNaN: true }), { minLength: 4, maxLength: 4 }),
+          { minLength: 1, maxLength: 8 },
+        ),
+        (g, inputs) => {
+          const a = compile(g);
+          const b = interpret(g);
+          for (let round = 0; round < 2; round++) {
+            for (const x of inputs) {
+              const ya = Array.from(a.activate(x));
+              const yb = Array.from(b.activate(x));
+              expect(ya).toEqual(yb);
+            }
+            a.reset();
+            b.reset();
           }
-          a.reset();
-          b.reset();
-        }
-      }),
+        },
+      ),
       fcParams(200),
     );
   });

@@ -5,7 +5,14 @@ import { selectGeneration } from './engine.js';
 import { better, nextStall } from './engine-state.js';
 import type { EngineState, Member, Stall } from './engine-state.js';
 import { EvolutionError } from './errors.js';
-import type { EvaluationBody, MutationBody, RecordedEvent, RunBody, SeedBody, SelectionBody } from './events.js';
+import type {
+  EvaluationBody,
+  MutationBody,
+  RecordedEvent,
+  RunBody,
+  SeedBody,
+  SelectionBody,
+} from './events.js';
 import { fromCanonical, genotypeId } from './genotype.js';
 import type { Genotype } from './genotype.js';
 import { replayMutation } from './mutation.js';
@@ -55,15 +62,26 @@ export function restore(events: Iterable<RecordedEvent>): EngineState {
       if (run !== null) continue; // another run's events are not ours
       run = e.id;
       runBody = e.body as RunBody;
-      config = validateConfig(runBody.config as EngineConfig);
+      config = validateConfig(runBody.config as unknown as EngineConfig);
       continue;
     }
-    if (run === null || (e.body as { run?: unknown }).run !== run) continue;
+    if (run === null) continue;
+    // Mutation bodies do not name their run (the ledger saves the bytes): they belong to it when their parent does.
+    if (
+      e.kind === 'mutation'
+        ? !genotypes.has((e.body as MutationBody).parent)
+        : (e.body as { run?: unknown }).run !== run
+    )
+      continue;
     switch (e.kind) {
       case 'seed': {
         const b = e.body as SeedBody;
         const g = fromCanonical(b.network);
-        if (genotypeId(g) !== b.genotype) throw new EvolutionError('REPLAY_MISMATCH', `seed ${e.id} network does not hash to ${b.genotype}`);
+        if (genotypeId(g) !== b.genotype)
+          throw new EvolutionError(
+            'REPLAY_MISMATCH',
+            `seed ${e.id} network does not hash to ${b.genotype}`,
+          );
         genotypes.set(b.genotype, g);
         introducedBy.set(b.genotype, e.id);
         if (selections > 0) restarted = true; // seed networks after generation 0: a restart
@@ -71,16 +89,27 @@ export function restore(events: Iterable<RecordedEvent>): EngineState {
       }
       case 'mutation': {
         const b = e.body as MutationBody;
-        const parent = genotypes.get(b.parent) ?? fail(`mutation ${e.id} names unknown parent ${b.parent}`);
+        const parent =
+          genotypes.get(b.parent) ?? fail(`mutation ${e.id} names unknown parent ${b.parent}`);
         genotypes.set(b.child, replayMutation(parent, b.ops, b.child));
         introducedBy.set(b.child, e.id);
         break;
       }
       case 'evaluation': {
         const b = e.body as EvaluationBody;
-        const network = genotypes.get(b.genotype) ?? fail(`evaluation ${e.id} names unknown genotype ${b.genotype}`);
-        const origin = e.deps?.[0] ?? introducedBy.get(b.genotype) ?? fail(`no origin for ${b.genotype}`);
-        const m: Member = { network, id: b.genotype, origin, evaluation: e.id, fitness: scalarFitness(b.fitness), solved: b.solved };
+        const network =
+          genotypes.get(b.genotype) ??
+          fail(`evaluation ${e.id} names unknown genotype ${b.genotype}`);
+        const origin =
+          e.deps?.[0] ?? introducedBy.get(b.genotype) ?? fail(`no origin for ${b.genotype}`);
+        const m: Member = {
+          network,
+          id: b.genotype,
+          origin,
+          evaluation: e.id,
+          fitness: scalarFitness(b.fitness),
+          solved: b.solved,
+        };
         fresh.push(m);
         pending += b.evaluations;
         if (champion === null || better(m, champion)) champion = m;
@@ -89,19 +118,43 @@ export function restore(events: Iterable<RecordedEvent>): EngineState {
       case 'selection': {
         const b = e.body as SelectionBody;
         const population = restarted ? fresh : [...carried, ...fresh];
-        const sel = selectGeneration(config as EngineConfig, runBody?.seed as number, b.generation, population);
+        const sel = selectGeneration(
+          config as EngineConfig,
+          runBody?.seed as number,
+          b.generation,
+          population,
+        );
         const survivors = sel.survivors.map((i) => (population[i] as Member).id);
-        if (survivors.length !== b.survivors.length || survivors.some((s, i) => s !== b.survivors[i])) {
-          throw new EvolutionError('REPLAY_MISMATCH', `selection ${e.id} (generation ${b.generation}) does not replay`);
+        if (
+          survivors.length !== b.survivors.length ||
+          survivors.some((s, i) => s !== b.survivors[i])
+        ) {
+          throw new EvolutionError(
+            'REPLAY_MISMATCH',
+            `selection ${e.id} (generation ${b.generation}) does not replay`,
+          );
         }
         evaluations += pending;
         pending = 0;
         carried = sel.survivors.map((i) => population[i] as Member);
         fresh = [];
-        stall = nextStall(stall, population, restarted && selections > 0);
+        stall = nextStall(
+          stall,
+          population,
+          restarted && selections > 0,
+          (config as EngineConfig).stagnationEpsilon,
+        );
         restarted = false;
         selections++;
-        last = { generation: b.generation, id: e.id, population, selection: sel, evaluations, champion: champion as Member, stall };
+        last = {
+          generation: b.generation,
+          id: e.id,
+          population,
+          selection: sel,
+          evaluations,
+          champion: champion as Member,
+          stall,
+        };
         break;
       }
       default:
@@ -112,7 +165,7 @@ export function restore(events: Iterable<RecordedEvent>): EngineState {
   if (last === null) fail('the run has no selection event yet (nothing to continue from)');
   return {
     run,
-    task: { id: runBody.task.id, version: runBody.task.version, params: runBody.task.params as Readonly<Record<string, unknown>> },
+    task: { id: runBody.task.id, version: runBody.task.version, params: runBody.task.params },
     seed: runBody.seed,
     config,
     generation: last.generation,

@@ -24,9 +24,17 @@ export interface SeedNetworkConfig {
  * output neuron per actuator; with `hidden > 0`, sensors feed the hidden layer
  * and the outputs read both sensors and hidden neurons.
  */
-export function seedNetwork(inputs: number, outputs: number, config: SeedNetworkConfig, rng: Rng): Genotype {
+export function seedNetwork(
+  inputs: number,
+  outputs: number,
+  config: SeedNetworkConfig,
+  rng: Rng,
+): Genotype {
   if (config.activations.length === 0 || !config.activations.every(isActivation)) {
-    throw new EvolutionError('INVALID_CONFIG', `seed activations must be some of ${ACTIVATIONS.join(', ')}`);
+    throw new EvolutionError(
+      'INVALID_CONFIG',
+      `seed activations must be some of ${ACTIVATIONS.join(', ')}`,
+    );
   }
   const w = (): number => toWeight(rng.uniform(-config.weightRange, config.weightRange));
   const bias = (): number | null => (config.bias ? w() : null);

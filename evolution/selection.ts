@@ -40,16 +40,21 @@ export interface SelectionResult {
 
 /** Indices sorted by `score` descending, ties by index (deterministic). */
 function ranked(scores: readonly number[]): number[] {
-  return scores.map((_, i) => i).sort((a, b) => (scores[b] as number) - (scores[a] as number) || a - b);
+  return scores
+    .map((_, i) => i)
+    .sort((a, b) => (scores[b] as number) - (scores[a] as number) || a - b);
 }
 
 /** Splits `total` proportionally to `weights` (largest remainder, ties by index). */
 export function allot(weights: readonly number[], total: number): number[] {
   const sum = weights.reduce((a, b) => a + Math.max(0, b), 0);
-  const w = sum > 0 ? weights.map((x) => Math.max(0, x) / sum) : weights.map(() => 1 / weights.length);
+  const w =
+    sum > 0 ? weights.map((x) => Math.max(0, x) / sum) : weights.map(() => 1 / weights.length);
   const counts = w.map((x) => Math.floor(x * total));
   let left = total - counts.reduce((a, b) => a + b, 0);
-  const order = w.map((x, i) => [x * total - Math.floor(x * total), i] as const).sort((a, b) => b[0] - a[0] || a[1] - b[1]);
+  const order = w
+    .map((x, i) => [x * total - Math.floor(x * total), i] as const)
+    .sort((a, b) => b[0] - a[0] || a[1] - b[1]);
   for (let k = 0; left > 0; k = (k + 1) % order.length, left--) {
     const i = (order[k] as readonly [number, number])[1];
     counts[i] = (counts[i] as number) + 1;
@@ -57,7 +62,8 @@ export function allot(weights: readonly number[], total: number): number[] {
   return counts;
 }
 
-const f = (cs: readonly Candidate[]): number[] => cs.map((c) => (Number.isFinite(c.fitness) ? c.fitness : -1e300));
+const f = (cs: readonly Candidate[]): number[] =>
+  cs.map((c) => (Number.isFinite(c.fitness) ? c.fitness : -1e300));
 
 /**
  * Pure selection: which candidates survive (`keep` of them) and who parents
@@ -90,10 +96,16 @@ export function select(
     case 'competition': {
       const min = Math.min(...fit);
       const shift = min < 0 ? -min : 0;
-      const score = candidates.map((c, i) => ((fit[i] as number) + shift) / Math.pow(c.network.neurons.length, config.efficiency));
+      const score = candidates.map(
+        (c, i) =>
+          ((fit[i] as number) + shift) / Math.pow(c.network.neurons.length, config.efficiency),
+      );
       const order = ranked(score);
       const survivors = order.slice(0, keep);
-      const counts = allot(survivors.map((i) => score[i] as number), config.offspring);
+      const counts = allot(
+        survivors.map((i) => score[i] as number),
+        config.offspring,
+      );
       survivors.forEach((s, k) => {
         for (let c = 0; c < (counts[k] as number); c++) parents.push([s, null]);
       });
@@ -104,7 +116,8 @@ export function select(
         let best = rng.int(0, n - 1);
         for (let t = 1; t < config.tournamentSize; t++) {
           const c = rng.int(0, n - 1);
-          if ((fit[c] as number) > (fit[best] as number) || (fit[c] === fit[best] && c < best)) best = c;
+          if ((fit[c] as number) > (fit[best] as number) || (fit[c] === fit[best] && c < best))
+            best = c;
         }
         parents.push([best, null]);
       }
@@ -128,11 +141,14 @@ export function select(
       const min = Math.min(...fit);
       const shift = min < 0 ? -min : 0;
       // Fitness sharing: each member's fitness divided by its species size; a species' share is their sum.
-      const share = groups.map((g) => g.reduce((a, i) => a + (fit[i] as number) + shift, 0) / g.length);
+      const share = groups.map(
+        (g) => g.reduce((a, i) => a + (fit[i] as number) + shift, 0) / g.length,
+      );
       const counts = allot(share, config.offspring);
       const survivors: number[] = [];
       for (const g of groups) if (survivors.length < keep) survivors.push(g[0] as number);
-      for (const i of byFitness) if (survivors.length < keep && !survivors.includes(i)) survivors.push(i);
+      for (const i of byFitness)
+        if (survivors.length < keep && !survivors.includes(i)) survivors.push(i);
       groups.forEach((g, s) => {
         const pool = g.slice(0, Math.max(1, Math.ceil(g.length / 2)));
         for (let c = 0; c < (counts[s] as number); c++) parents.push([rng.pick(pool), null]);

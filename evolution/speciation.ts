@@ -44,7 +44,11 @@ export function compatibility(a: Genotype, b: Genotype, c: CompatibilityConfig):
   const nodeDiff = a.neurons.length + b.neurons.length - 2 * common;
   const N = Math.max(na, nb, 1);
   const M = Math.max(a.neurons.length, b.neurons.length, 1);
-  return (c.disjoint * disjoint) / N + (c.nodes * nodeDiff) / M + c.weights * (shared === 0 ? 0 : wdiff / shared);
+  return (
+    (c.disjoint * disjoint) / N +
+    (c.nodes * nodeDiff) / M +
+    c.weights * (shared === 0 ? 0 : wdiff / shared)
+  );
 }
 
 /**
@@ -55,7 +59,8 @@ export function compatibility(a: Genotype, b: Genotype, c: CompatibilityConfig):
 export function speciate(genotypes: readonly Genotype[], c: CompatibilityConfig): number[] {
   const founders: Genotype[] = [];
   return genotypes.map((g) => {
-    for (let s = 0; s < founders.length; s++) if (compatibility(g, founders[s] as Genotype, c) < c.threshold) return s;
+    for (let s = 0; s < founders.length; s++)
+      if (compatibility(g, founders[s] as Genotype, c) < c.threshold) return s;
     founders.push(g);
     return founders.length - 1;
   });

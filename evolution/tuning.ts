@@ -71,7 +71,10 @@ export function develop(task: Task, job: DevelopJob): DevelopResult {
       cost += r.cost;
       evaluations++;
       const f = scalarFitness(r.fitness);
-      const ok = (r.solved && !best.solved) || f > bestFit || (t.acceptEqual && f === bestFit && !best.solved);
+      const ok =
+        (r.solved && !best.solved) ||
+        f > bestFit ||
+        (t.acceptEqual && f === bestFit && !best.solved);
       if (ok) {
         g = cand;
         best = r;

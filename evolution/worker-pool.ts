@@ -10,7 +10,11 @@ import type { DevelopJob, DevelopResult, TuningConfig } from './tuning.js';
 /** Message to a worker: a batch of jobs for one task. */
 export interface WorkerRequest {
   readonly id: number;
-  readonly task: { readonly id: string; readonly params: Readonly<Record<string, unknown>>; readonly module?: string };
+  readonly task: {
+    readonly id: string;
+    readonly params: Readonly<Record<string, unknown>>;
+    readonly module?: string;
+  };
   readonly jobs: readonly {
     readonly genotype: CanonicalGenotype;
     readonly evalSeed: number;
@@ -20,7 +24,9 @@ export interface WorkerRequest {
 }
 
 /** A worker's answer. */
-export type WorkerResponse = { readonly id: number; readonly results: DevelopResult[] } | { readonly id: number; readonly error: string };
+export type WorkerResponse =
+  | { readonly id: number; readonly results: DevelopResult[] }
+  | { readonly id: number; readonly error: string };
 
 /** Worker pool options. */
 export interface WorkerPoolOptions {
@@ -33,7 +39,8 @@ export interface WorkerPoolOptions {
 function workerEntry(): { url: URL; execArgv: string[] } {
   const here = import.meta.url;
   // Under vitest/tsx the sources run as .ts: start the worker through tsx too.
-  if (here.endsWith('.ts')) return { url: new URL('./evaluation-worker.ts', here), execArgv: ['--import', 'tsx'] };
+  if (here.endsWith('.ts'))
+    return { url: new URL('./evaluation-worker.ts', here), execArgv: ['--import', 'tsx'] };
   return { url: new URL('./evaluation-worker.js', here), execArgv: [] };
 }
 
@@ -47,7 +54,10 @@ export function createWorkerPool(options: WorkerPoolOptions = {}): Evaluator {
   const workers: Worker[] = [];
   const idle: Worker[] = [];
   const waiting: ((w: Worker) => void)[] = [];
-  const pending = new Map<number, { resolve: (r: DevelopResult[]) => void; reject: (e: Error) => void }>();
+  const pending = new Map<
+    number,
+    { resolve: (r: DevelopResult[]) => void; reject: (e: Error) => void }
+  >();
   let nextId = 0;
   let failure: Error | null = null;
 
@@ -58,13 +68,16 @@ export function createWorkerPool(options: WorkerPoolOptions = {}): Evaluator {
       const p = pending.get(msg.id);
       pending.delete(msg.id);
       if (p !== undefined) {
-        if ('error' in msg) p.reject(new EvolutionError('WORKER_FAILED', `evaluation worker failed: ${msg.error}`));
+        if ('error' in msg)
+          p.reject(new EvolutionError('WORKER_FAILED', `evaluation worker failed: ${msg.error}`));
         else p.resolve(msg.results);
       }
       release(w);
     });
     w.on('error', (err) => {
-      failure = new EvolutionError('WORKER_FAILED', `evaluation worker crashed: ${err.message}`, { cause: err });
+      failure = new EvolutionError('WORKER_FAILED', `evaluation worker crashed: ${err.message}`, {
+        cause: err,
+      });
       for (const p of pending.values()) p.reject(failure);
       pending.clear();
     });
@@ -102,7 +115,11 @@ export function createWorkerPool(options: WorkerPoolOptions = {}): Evaluator {
   return {
     async develop(task: Task, jobs: readonly DevelopJob[]): Promise<DevelopResult[]> {
       if (jobs.length === 0) return [];
-      const ref = { id: task.id, params: task.params, ...(task.module === undefined ? {} : { module: task.module }) };
+      const ref = {
+        id: task.id,
+        params: task.params,
+        ...(task.module === undefined ? {} : { module: task.module }),
+      };
       const chunk = options.chunk ?? Math.max(1, Math.ceil(jobs.length / (size * 4)));
       const parts: Promise<DevelopResult[]>[] = [];
       for (let i = 0; i < jobs.length; i += chunk) {

@@ -12,10 +12,10 @@ describe('docs/projections.md', () => {
     const doc = await readFile(join(root, 'docs/projections.md'), 'utf8');
     const snippet = /```ts\n([\s\S]*?)```/.exec(doc)?.[1];
     expect(snippet).toBeDefined();
-    // The snippet imports as if it sat in docs/: point its imports at the sources.
+    // The snippet imports the package's entry points: point them at the sources.
     const source = snippet!.replace(
-      /from '\.\.\/([^']+)\.js'/g,
-      (_m, path: string) => `from '${join(root, path)}.ts'`,
+      /from 'evoledger\/(\w+)'/g,
+      (_m, folder: string) => `from '${join(root, folder, 'index.ts')}'`,
     );
     const dir = await mkdtemp(join(tmpdir(), 'evoledger-doc-'));
     try {

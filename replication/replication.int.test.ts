@@ -194,10 +194,16 @@ describe('replication between node processes over TCP', () => {
         15_000,
         () => describeNodes(nodes, realm),
       );
-      const seenBefore = authorEvents(await n1.status(), a3);
+      // Let in-flight sessions and status files settle. n1 and n2 still sync
+      // with each other, so either may pass on what the other got before the cut.
+      await new Promise((r) => setTimeout(r, 1500));
+      const seenBefore = Math.max(
+        authorEvents(await n1.status(), a3),
+        authorEvents(await n2.status(), a3),
+      );
       const ownBefore = authorEvents(await n3.status(), a3);
       await new Promise((r) => setTimeout(r, 2500));
-      expect(authorEvents(await n1.status(), a3)).toBe(seenBefore);
+      expect(authorEvents(await n1.status(), a3)).toBeLessThanOrEqual(seenBefore);
       expect(authorEvents(await n2.status(), a3)).toBeLessThanOrEqual(seenBefore);
       expect(authorEvents(await n3.status(), a3)).toBeGreaterThan(ownBefore);
 

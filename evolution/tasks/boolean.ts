@@ -7,7 +7,11 @@ import type { EvaluationResult, Task } from './task.js';
  * output clamped to [0, 1], fitness (cases - total error)^2, solved when every
  * output is on the right side of 0.5.
  */
-function scoreTable(p: Phenotype, cases: readonly (readonly number[])[], targets: readonly number[]): EvaluationResult {
+function scoreTable(
+  p: Phenotype,
+  cases: readonly (readonly number[])[],
+  targets: readonly number[],
+): EvaluationResult {
   let error = 0;
   let solved = true;
   for (let c = 0; c < cases.length; c++) {
@@ -56,7 +60,10 @@ export function xorTask(): Task {
 export function parityTask(params: { bits?: unknown } = {}): Task {
   const bits = params.bits ?? 3;
   if (typeof bits !== 'number' || !Number.isInteger(bits) || bits < 2 || bits > 12) {
-    throw new EvolutionError('INVALID_TASK_PARAMS', `parity: bits must be an integer in 2..12, got ${JSON.stringify(bits)}`);
+    throw new EvolutionError(
+      'INVALID_TASK_PARAMS',
+      `parity: bits must be an integer in 2..12, got ${JSON.stringify(bits)}`,
+    );
   }
   const { cases, targets } = parityTable(bits);
   return {

@@ -40,7 +40,14 @@ export class CartPole {
   constructor(readonly twoPoles: boolean) {}
 
   /** Sets the state (θ2 and θ̇2 default to 0). */
-  reset(x: number, xDot: number, theta1: number, theta1Dot: number, theta2 = 0, theta2Dot = 0): void {
+  reset(
+    x: number,
+    xDot: number,
+    theta1: number,
+    theta1Dot: number,
+    theta2 = 0,
+    theta2Dot = 0,
+  ): void {
     const s = this.state;
     s[0] = x;
     s[1] = xDot;
@@ -56,14 +63,18 @@ export class CartPole {
     const sin1 = Math.sin(st[2] as number);
     const gsin1 = gravity * sin1;
     const temp1 = (mup * (st[3] as number)) / ml1;
-    const fi1 = ml1 * (st[3] as number) * (st[3] as number) * sin1 + 0.75 * massPole1 * cos1 * (temp1 + gsin1);
+    const fi1 =
+      ml1 * (st[3] as number) * (st[3] as number) * sin1 +
+      0.75 * massPole1 * cos1 * (temp1 + gsin1);
     const mi1 = massPole1 * (1 - 0.75 * cos1 * cos1);
     if (this.twoPoles) {
       const cos2 = Math.cos(st[4] as number);
       const sin2 = Math.sin(st[4] as number);
       const gsin2 = gravity * sin2;
       const temp2 = (mup * (st[5] as number)) / ml2;
-      const fi2 = ml2 * (st[5] as number) * (st[5] as number) * sin2 + 0.75 * massPole2 * cos2 * (temp2 + gsin2);
+      const fi2 =
+        ml2 * (st[5] as number) * (st[5] as number) * sin2 +
+        0.75 * massPole2 * cos2 * (temp2 + gsin2);
       const mi2 = massPole2 * (1 - 0.75 * cos2 * cos2);
       const acc = (force + fi1 + fi2) / (mi1 + mi2 + massCart);
       d[1] = acc;
@@ -101,7 +112,9 @@ export class CartPole {
     dyt[2] = yt[3] as number;
     dyt[4] = yt[5] as number;
     for (let i = 0; i < 6; i++) {
-      y[i] = (y[i] as number) + h6 * ((dydx[i] as number) + (dyt[i] as number) + 2.0 * (dym[i] as number));
+      y[i] =
+        (y[i] as number) +
+        h6 * ((dydx[i] as number) + (dyt[i] as number) + 2.0 * (dym[i] as number));
     }
   }
 

@@ -18,13 +18,17 @@ export function validateTask(value: unknown, where: string): Task {
   if (typeof value !== 'object' || value === null) fail(where, 'the export is not an object');
   const t = value as Record<string, unknown>;
   if (typeof t.id !== 'string' || t.id.length === 0) fail(where, '"id" must be a non-empty string');
-  if (typeof t.version !== 'number' || !Number.isInteger(t.version) || t.version < 0) fail(where, '"version" must be a non-negative integer');
+  if (typeof t.version !== 'number' || !Number.isInteger(t.version) || t.version < 0)
+    fail(where, '"version" must be a non-negative integer');
   for (const k of ['sensors', 'actuators'] as const) {
     const v = t[k];
-    if (typeof v !== 'number' || !Number.isInteger(v) || v < 1 || v > 4096) fail(where, `"${k}" must be an integer in 1..4096`);
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < 1 || v > 4096)
+      fail(where, `"${k}" must be an integer in 1..4096`);
   }
-  if (typeof t.params !== 'object' || t.params === null || Array.isArray(t.params)) fail(where, '"params" must be a plain object');
-  if (typeof t.evaluate !== 'function') fail(where, '"evaluate" must be a function (phenotype, seed) => { fitness, cost, solved }');
+  if (typeof t.params !== 'object' || t.params === null || Array.isArray(t.params))
+    fail(where, '"params" must be a plain object');
+  if (typeof t.evaluate !== 'function')
+    fail(where, '"evaluate" must be a function (phenotype, seed) => { fitness, cost, solved }');
   return value as Task;
 }
 
@@ -34,7 +38,9 @@ export function validateTask(value: unknown, where: string): Task {
  * module URL so worker threads can load it as well.
  */
 export async function loadTaskModule(path: string): Promise<Task> {
-  const url = path.startsWith('file:') ? path : pathToFileURL(isAbsolute(path) ? path : resolve(path)).href;
+  const url = path.startsWith('file:')
+    ? path
+    : pathToFileURL(isAbsolute(path) ? path : resolve(path)).href;
   let mod: Record<string, unknown>;
   try {
     mod = (await import(url)) as Record<string, unknown>;

@@ -6,13 +6,22 @@ import type { EvaluationResult, Task } from './task.js';
 function stepsParam(task: string, value: unknown, fallback: number): number {
   const v = value ?? fallback;
   if (typeof v !== 'number' || !Number.isInteger(v) || v < 1 || v > 10_000_000) {
-    throw new EvolutionError('INVALID_TASK_PARAMS', `${task}: steps must be an integer in 1..10^7, got ${JSON.stringify(v)}`);
+    throw new EvolutionError(
+      'INVALID_TASK_PARAMS',
+      `${task}: steps must be an integer in 1..10^7, got ${JSON.stringify(v)}`,
+    );
   }
   return v;
 }
 
 /** Runs a Markov (full-state) pole controller from the standard start; returns steps balanced. */
-function balanceMarkov(p: Phenotype, sim: CartPole, input: Float64Array, maxSteps: number, angle: number): number {
+function balanceMarkov(
+  p: Phenotype,
+  sim: CartPole,
+  input: Float64Array,
+  maxSteps: number,
+  angle: number,
+): number {
   sim.reset(0, 0, CARTPOLE.startAngle, 0, 0, 0);
   p.reset();
   const s = sim.state;
@@ -47,7 +56,13 @@ export function singlePoleTask(params: { steps?: unknown } = {}): Task {
     actuators: 1,
     params: { steps },
     evaluate(p): EvaluationResult {
-      const t = balanceMarkov(p, new CartPole(false), new Float64Array(4), steps, CARTPOLE.singleFailureAngle);
+      const t = balanceMarkov(
+        p,
+        new CartPole(false),
+        new Float64Array(4),
+        steps,
+        CARTPOLE.singleFailureAngle,
+      );
       return { fitness: t, cost: t, solved: t >= steps };
     },
   };
@@ -67,7 +82,13 @@ export function dpvTask(params: { steps?: unknown } = {}): Task {
     actuators: 1,
     params: { steps },
     evaluate(p): EvaluationResult {
-      const t = balanceMarkov(p, new CartPole(true), new Float64Array(6), steps, CARTPOLE.doubleFailureAngle);
+      const t = balanceMarkov(
+        p,
+        new CartPole(true),
+        new Float64Array(6),
+        steps,
+        CARTPOLE.doubleFailureAngle,
+      );
       return { fitness: t, cost: t, solved: t >= steps };
     },
   };
@@ -91,7 +112,11 @@ function balanceNonMarkov(
     sim.step(p.activate(input)[0] as number);
     if (sim.failed(CARTPOLE.doubleFailureAngle)) break;
     if (jiggle !== null) {
-      jiggle[t % 100] = Math.abs(s[0] as number) + Math.abs(s[1] as number) + Math.abs(s[2] as number) + Math.abs(s[3] as number);
+      jiggle[t % 100] =
+        Math.abs(s[0] as number) +
+        Math.abs(s[1] as number) +
+        Math.abs(s[2] as number) +
+        Math.abs(s[3] as number);
     }
     t++;
   }
@@ -110,12 +135,22 @@ const GRID = [0.05, 0.25, 0.5, 0.75, 0.95] as const;
  * generalization test (x, ẋ, θ1, θ̇1 on a 5-point grid each, 1,000 steps);
  * solved when at least 200 of 625 starts are balanced.
  */
-export function dpnvTask(params: { steps?: unknown; championSteps?: unknown; generalization?: unknown } = {}): Task {
+export function dpnvTask(
+  params: { steps?: unknown; championSteps?: unknown; generalization?: unknown } = {},
+): Task {
   const steps = stepsParam('dpnv', params.steps, 1000);
   const championSteps = stepsParam('dpnv', params.championSteps, 100_000);
   const generalization = params.generalization ?? 200;
-  if (typeof generalization !== 'number' || !Number.isInteger(generalization) || generalization < 0 || generalization > 625) {
-    throw new EvolutionError('INVALID_TASK_PARAMS', 'dpnv: generalization must be an integer in 0..625');
+  if (
+    typeof generalization !== 'number' ||
+    !Number.isInteger(generalization) ||
+    generalization < 0 ||
+    generalization > 625
+  ) {
+    throw new EvolutionError(
+      'INVALID_TASK_PARAMS',
+      'dpnv: generalization must be an integer in 0..625',
+    );
   }
   return {
     id: 'dpnv',
@@ -145,7 +180,14 @@ export function dpnvTask(params: { steps?: unknown; championSteps?: unknown; gen
             for (const b of GRID)
               for (const c of GRID)
                 for (const d of GRID) {
-                  sim.reset(a * 4.32 - 2.16, b * 2.7 - 1.35, c * 0.12566304 - 0.06283152, d * 0.30019504 - 0.15009752, 0, 0);
+                  sim.reset(
+                    a * 4.32 - 2.16,
+                    b * 2.7 - 1.35,
+                    c * 0.12566304 - 0.06283152,
+                    d * 0.30019504 - 0.15009752,
+                    0,
+                    0,
+                  );
                   const g = balanceNonMarkov(p, sim, input, 1000, null);
                   cost += g;
                   if (g >= 1000) balanced++;

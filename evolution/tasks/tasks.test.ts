@@ -15,7 +15,14 @@ function linear(weights: number[]): Genotype {
     inputs: weights.length,
     outputs: 1,
     sensors: weights.map((_, i) => i),
-    neurons: [{ id: 0, af: 'linear', bias: null, inputs: weights.map((w, i) => ({ from: -(i + 1), weight: Math.fround(w) })) }],
+    neurons: [
+      {
+        id: 0,
+        af: 'linear',
+        bias: null,
+        inputs: weights.map((w, i) => ({ from: -(i + 1), weight: Math.fround(w) })),
+      },
+    ],
     actuators: [{ index: 0, from: [0] }],
   });
 }
@@ -35,15 +42,57 @@ describe('pole physics', () => {
   });
 
   it('a known-good linear controller balances the single pole for 100,000 steps', () => {
-    const r = getTask('single-pole').evaluate(compile(linear([5.077479362487793, 9.286964416503906, 2.5863943099975586, 9.154754638671875])), 0);
+    const r = getTask('single-pole').evaluate(
+      compile(
+        linear([5.077479362487793, 9.286964416503906, 2.5863943099975586, 9.154754638671875]),
+      ),
+      0,
+    );
     expect(r).toMatchObject({ solved: true, fitness: 100_000 });
   });
 
   it('a known-good linear controller balances both poles (DPV) for 100,000 steps', () => {
-    const w = [-3.8531486988067627, -4.326773643493652, -7.229982376098633, -9.137779235839844, 4.586379051208496, 1.0683060884475708];
-    expect(getTask('dpv').evaluate(compile(linear(w)), 0)).toMatchObject({ solved: true, fitness: 100_000 });
+    const w = [
+      -3.8531486988067627, -4.326773643493652, -7.229982376098633, -9.137779235839844,
+      4.586379051208496, 1.0683060884475708,
+    ];
+    expect(getTask('dpv').evaluate(compile(linear(w)), 0)).toMatchObject({
+      solved: true,
+      fitness: 100_000,
+    });
     // ...and pushing the wrong way fails fast.
     expect(getTask('dpv').evaluate(compile(linear(w.map((x) => -x))), 0).fitness).toBeLessThan(100);
+  });
+
+  it('a one-neuron controller with a self-link (velocity from memory) solves DPNV, generalization test included', () => {
+    const g = normalize({
+      inputs: 3,
+      outputs: 1,
+      sensors: [0, 1, 2],
+      neurons: [
+        {
+          id: 0,
+          af: 'tanh',
+          bias: null,
+          inputs: [
+            [-3, 4.09],
+            [-2, -3.44],
+            [-1, -0.22],
+            [0, -1.13],
+          ].map(([from, w]) => ({ from: from!, weight: Math.fround(w!) })),
+        },
+      ],
+      actuators: [{ index: 0, from: [0] }],
+    });
+    const r = getTask('dpnv').evaluate(compile(g), 0);
+    expect(r.solved).toBe(true);
+    expect(r.cost).toBeGreaterThan(100_000 + 200 * 1000);
+    // Without its self-link it cannot damp the poles.
+    const ff = normalize({
+      ...g,
+      neurons: [{ ...g.neurons[0]!, inputs: g.neurons[0]!.inputs.filter((l) => l.from < 0) }],
+    });
+    expect(getTask('dpnv').evaluate(compile(ff), 0).solved).toBe(false);
   });
 
   it('DPNV gives Gruau damping fitness and is not solved by a feed-forward stateless net', () => {
@@ -60,7 +109,17 @@ describe('boolean tasks', () => {
       inputs: 2,
       outputs: 1,
       sensors: [0, 1],
-      neurons: [{ id: 0, af: 'abs', bias: null, inputs: [{ from: -1, weight: 1 }, { from: -2, weight: -1 }] }],
+      neurons: [
+        {
+          id: 0,
+          af: 'abs',
+          bias: null,
+          inputs: [
+            { from: -1, weight: 1 },
+            { from: -2, weight: -1 },
+          ],
+        },
+      ],
       actuators: [{ index: 0, from: [0] }],
     });
     expect(getTask('xor').evaluate(compile(g), 0)).toEqual({ fitness: 16, cost: 4, solved: true });
@@ -68,7 +127,9 @@ describe('boolean tasks', () => {
   });
   it('parity validates its params', () => {
     expect(getTask('parity', { bits: 4 }).sensors).toBe(4);
-    expect(() => getTask('parity', { bits: 1 })).toThrow(expect.objectContaining({ code: 'INVALID_TASK_PARAMS' }));
+    expect(() => getTask('parity', { bits: 1 })).toThrow(
+      expect.objectContaining({ code: 'INVALID_TASK_PARAMS' }),
+    );
     expect(() => getTask('nope')).toThrow(expect.objectContaining({ code: 'UNKNOWN_TASK' }));
     expect(tasks().map((t) => t.id)).toEqual(['xor', 'parity', 'single-pole', 'dpv', 'dpnv']);
   });
@@ -89,8 +150,13 @@ describe('custom task modules', () => {
   });
   it('rejects a module without a usable task with INVALID_TASK_MODULE', async () => {
     const file = join(dir, 'bad.mjs');
-    writeFileSync(file, 'export default { id: "x", version: 1, sensors: 0, actuators: 1, params: {} };');
+    writeFileSync(
+      file,
+      'export default { id: "x", version: 1, sensors: 0, actuators: 1, params: {} };',
+    );
     await expect(loadTaskModule(file)).rejects.toMatchObject({ code: 'INVALID_TASK_MODULE' });
-    await expect(loadTaskModule(join(dir, 'missing.mjs'))).rejects.toMatchObject({ code: 'INVALID_TASK_MODULE' });
+    await expect(loadTaskModule(join(dir, 'missing.mjs'))).rejects.toMatchObject({
+      code: 'INVALID_TASK_MODULE',
+    });
   });
 });
