@@ -129,6 +129,8 @@ export async function runEvolution(ctx: Context, request: EvolveRequest): Promis
     ? undefined
     : await ctx.ledger.writer(ctx.identity, ctx.config.realm);
   const sink = writer ?? discardSink();
+  // The writer is shared by everything writing this chain: count this run's events only.
+  const emittedBefore = writer?.emitted ?? 0;
   let last: Progress | undefined;
   try {
     for await (const p of evolve({
@@ -158,7 +160,7 @@ export async function runEvolution(ctx: Context, request: EvolveRequest): Promis
     evaluations: last.evaluations,
     generations: last.generation + 1,
     champion: { genotypeId: last.champion.genotype, fitness: last.champion.fitness },
-    events: writer?.emitted ?? last.events,
+    events: writer === undefined ? last.events : writer.emitted - emittedBefore,
     stopped: last.stopped ?? 'aborted',
     wallMs: Math.round(performance.now() - started),
   };

@@ -82,6 +82,7 @@ const chainKey = (realm: RealmId, author: PublicKey) => `${realm}:${author}`;
 export class Ledger {
   readonly store: EventStore;
   readonly #realms = new Map<RealmId, RealmState>();
+  readonly #writers = new Map<string, Promise<LedgerWriter>>();
   /** Serialises ingestion so chain checks see a consistent head. */
   #queue: Promise<unknown> = Promise.resolve();
 
@@ -110,9 +111,23 @@ export class Ledger {
   }
 
   /** A writer that signs `identity`'s events into `realm` in blocks. */
-  async writer(identity: Identity, realm: RealmId, options?: WriterOptions): Promise<LedgerWriter> {
-    const head = await this.store.head(realm, identity.publicKey);
-    return new LedgerWriter(this, identity, realm, head, options);
+  /**
+   * The writer of `identity`'s chain in `realm`. There is one per chain and
+   * ledger: two writers numbering the same chain would fork it, so every
+   * caller (an evolution run, a node recording evidence) shares it.
+   * `options` apply when the writer is first made.
+   */
+  writer(identity: Identity, realm: RealmId, options?: WriterOptions): Promise<LedgerWriter> {
+    const key = chainKey(realm, identity.publicKey);
+    let writer = this.#writers.get(key);
+    if (writer === undefined) {
+      writer = this.store
+        .head(realm, identity.publicKey)
+        .then((head) => new LedgerWriter(this, identity, realm, head, options));
+      this.#writers.set(key, writer);
+      writer.catch(() => this.#writers.delete(key));
+    }
+    return writer;
   }
 
   #applyRealmEvent(e: LedgerEvent): void {

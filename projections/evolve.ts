@@ -1,6 +1,6 @@
 import type { EventId, GenotypeId, PublicKey } from '../crypto/index.js';
 import type { Fitness } from './fitness.js';
-import { isKind } from '../ledger/index.js';
+import { checkEvidence, isKind } from '../ledger/index.js';
 import type { EventOf, LedgerEvent, TaskRef } from '../ledger/index.js';
 import { addExact } from './exact-sum.js';
 import { compareFitness, taskKey } from './fitness.js';
@@ -220,6 +220,10 @@ export function evolve(state: ProjectionState, event: LedgerEvent): ProjectionSt
   else if (isKind(event, 'selection')) onSelection(state, event);
   else if (isKind(event, 'seed')) onSeed(state, event);
   else if (isKind(event, 'run')) onRun(state, event);
+  // Evidence is checked, not believed: both headers must carry the offender's signature.
+  else if (isKind(event, 'evidence') && checkEvidence(event.body)) {
+    authorTotals(state, event.body.offender).forked = true;
+  }
   return state;
 }
 

@@ -84,6 +84,8 @@ export interface AuthorTotals {
   seeds: number;
   selections: number;
   events: number;
+  /** A valid `evidence` event proves this author signed two blocks for one place in its chain. */
+  forked?: boolean;
 }
 
 /**

@@ -85,6 +85,8 @@ export interface AuthorCredit {
   readonly improvements: number;
   /** Champions (per task and realm) whose genotype this author produced. */
   readonly champions: number;
+  /** Flagged: evidence shows this author forked its own chain. */
+  readonly forked: boolean;
 }
 
 /** The finalised projections: what users see and what {@link projectionHash} covers. */
@@ -199,6 +201,7 @@ export function authorCredit(
       selections: t.selections,
       improvements: improvements.get(author) ?? 0,
       champions: produced.get(author) ?? 0,
+      forked: t.forked === true,
     }))
     .sort(byKey((c) => c.author));
 }

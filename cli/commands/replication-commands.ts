@@ -1,6 +1,6 @@
 import { readFile, rm } from 'node:fs/promises';
 import type { Command } from 'commander';
-import { isIdHex } from '../../crypto/index.js';
+import { fromHex, isIdHex } from '../../crypto/index.js';
 import type { EventId, PublicKey, RealmId } from '../../crypto/index.js';
 import { createRealm, isKind } from '../../ledger/index.js';
 import {
@@ -227,9 +227,35 @@ export function replicationCommands(
               );
             });
           }
-          node.on('fork:evidence', (e) =>
-            out.warn(`fork evidence: ${e.detail.author} signed two blocks at seq ${e.detail.seq}`),
-          );
+          // A fork becomes an `evidence` event signed by this node, through the
+          // node's one writer of that realm (shared with --evolve), when it may write there.
+          let recording = Promise.resolve();
+          node.on('fork:evidence', (e) => {
+            const d = e.detail;
+            out.warn(`fork evidence: ${d.author} signed two blocks at seq ${d.seq}`);
+            if (!ctx.ledger.realm(d.realm)?.mayWrite(ctx.identity.publicKey)) return;
+            recording = recording
+              .then(async () => {
+                const writer = await ctx.ledger.writer(ctx.identity, d.realm);
+                writer.emit({
+                  kind: 'evidence',
+                  deps: [],
+                  body: {
+                    offender: d.author,
+                    seq: d.seq,
+                    first: { header: fromHex(d.heldHeader), signature: fromHex(d.heldSignature) },
+                    second: {
+                      header: fromHex(d.conflictingHeader),
+                      signature: fromHex(d.conflictingSignature),
+                    },
+                  },
+                });
+                await writer.flush();
+              })
+              .catch((err: unknown) =>
+                out.warn(`evidence not recorded: ${(err as Error).message}`),
+              );
+          });
           const writeStatus = () => {
             writing = writing
               .then(async () => writeStatusFile(statusPath, await node.status()))
