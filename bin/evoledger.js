@@ -14,13 +14,16 @@ const major = Number(process.versions.node.split('.')[0]);
 if (major < 22) {
   const pinned = fileURLToPath(new URL('../node_modules/node/bin/node', import.meta.url));
   if (!existsSync(pinned)) {
-    process.stderr.write(`evoledger needs Node 22 or newer (this is ${process.version}); run "npm ci" first.\n`);
+    process.stderr.write(
+      `evoledger needs Node 22 or newer (this is ${process.version}); run "npm ci" first.\n`,
+    );
     process.exit(1);
   }
   const self = fileURLToPath(import.meta.url);
   const child = spawn(pinned, [self, ...process.argv.slice(2)], { stdio: 'inherit' });
   // Forward signals so that Ctrl-C and SIGTERM stop the real process cleanly.
-  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(signal, () => child.kill(signal));
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'])
+    process.on(signal, () => child.kill(signal));
   child.on('exit', (code, signal) => process.exit(code ?? (signal ? 128 + 15 : 1)));
 } else {
   const { main } = await import('../dist/cli/main.js');

@@ -23,7 +23,7 @@ const queue = new WeakMap<Context, Promise<unknown>>();
 export function liveProjectionHash(ctx: Context, realms: readonly RealmId[]): Promise<string> {
   const key = [...realms].sort().join(',');
   let byRealms = scoped.get(ctx);
-  if (byRealms === undefined) scoped.set(ctx, (byRealms = new Map()));
+  if (byRealms === undefined) scoped.set(ctx, (byRealms = new Map<string, Scoped>()));
   let s = byRealms.get(key);
   if (s === undefined) {
     s = { state: initialState({ distinct: true }), position: 0, hash: undefined };

@@ -201,7 +201,7 @@ function encodeValue(v: unknown, depth: number): void {
       if (proto !== Object.prototype && proto !== null) {
         throw new CryptoError(
           'UNENCODABLE',
-          `${(v).constructor?.name ?? 'object'} has no canonical encoding`,
+          `${v.constructor?.name ?? 'object'} has no canonical encoding`,
         );
       }
       const keys = sortedKeys(v);

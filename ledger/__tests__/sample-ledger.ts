@@ -1,5 +1,4 @@
 import { PassThrough } from 'node:stream';
-import type { RealmId } from '../../crypto/index.js';
 import type { SignedBlock } from '../block.js';
 import { Ledger } from '../ledger.js';
 import { writeLog } from '../log-file.js';
@@ -34,7 +33,7 @@ export async function sampleLedger(
     }
   }
   for (const w of writers) await w.flush();
-  return { ledger, realm: realm as RealmId, genesis: block };
+  return { ledger, realm: realm, genesis: block };
 }
 
 /** Exported log bytes of a store. */
