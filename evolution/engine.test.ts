@@ -12,7 +12,7 @@ import { restore } from './resume.js';
 import { loadTaskModule } from './tasks/load-task-module.js';
 import { getTask } from './tasks/registry.js';
 import type { Task } from './tasks/task.js';
-import { memorySink } from './test-helpers.js';
+import { memorySink } from './__tests__/memory-sink.js';
 import { createWorkerPool } from './worker-pool.js';
 
 async function runOnce(

@@ -13,7 +13,7 @@ import type { MutationConfig } from './mutation.js';
 import type { AppliedOp } from './operator.js';
 import { Rng } from './random.js';
 import { seedNetwork } from './seed-network.js';
-import { fcParams } from './test-helpers.js';
+import { fcParams } from '../property-tests/fc.js';
 
 const everyOp: MutationConfig = {
   operators: Object.fromEntries(MUTATION_OPERATORS.map((n) => [n, 1])),
@@ -72,7 +72,7 @@ describe('mutation operators', () => {
           }
         },
       ),
-      fcParams(150),
+      fcParams({ numRuns: 150 }),
     );
   });
 

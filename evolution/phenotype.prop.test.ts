@@ -6,7 +6,7 @@ import { interpret } from './interpreter.js';
 import { drawMutation, MUTATION_OPERATORS } from './mutation.js';
 import { Rng } from './random.js';
 import { seedNetwork } from './seed-network.js';
-import { fcParams } from './test-helpers.js';
+import { fcParams } from '../property-tests/fc.js';
 
 const config = {
   operators: Object.fromEntries(MUTATION_OPERATORS.map((n) => [n, 1])),
@@ -66,7 +66,7 @@ describe('phenotype', () => {
           }
         },
       ),
-      fcParams(200),
+      fcParams({ numRuns: 200 }),
     );
   });
 });

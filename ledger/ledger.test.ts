@@ -31,6 +31,14 @@ function flip(bytes: Uint8Array, index: number): Uint8Array {
 }
 
 describe('Ledger.ingest', () => {
+  it('one writer per chain: a ledger hands the same writer to every caller', async () => {
+    const ledger = await Ledger.open(await MemoryStore.open());
+    const me = testIdentity('me');
+    const { realm } = createRealm(me, { name: 'writers' });
+    const [w1, w2] = await Promise.all([ledger.writer(me, realm), ledger.writer(me, realm)]);
+    expect(w1).toBe(w2);
+  });
+
   it('accepts a written chain and reads it back', async () => {
     const { admin, ledger, realm } = await setup();
     const w = await ledger.writer(admin, realm, { blockSize: 3 });

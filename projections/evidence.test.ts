@@ -42,12 +42,4 @@ describe('fork evidence in projections', () => {
     expect(credit.get(forker.publicKey)?.forked).toBe(true);
     expect(credit.get(admin.publicKey)?.forked).toBe(false);
   });
-
-  it('one writer per chain: a ledger hands the same writer to every caller', async () => {
-    const ledger = await Ledger.open(await MemoryStore.open());
-    const me = testIdentity('me');
-    const { realm } = createRealm(me, { name: 'writers' });
-    const [w1, w2] = await Promise.all([ledger.writer(me, realm), ledger.writer(me, realm)]);
-    expect(w1).toBe(w2);
-  });
 });

@@ -1,13 +1,6 @@
-import type fc from 'fast-check';
-import { encodeCanonical, taggedHash, toHex } from '../crypto/index.js';
-import type { EventId } from '../crypto/index.js';
-import type { EventDraft, EventSink } from './sink.js';
-
-/** fast-check parameters: `FC_SEED` pins the seed (fast-check prints it on failure). */
-export function fcParams(numRuns: number): fc.Parameters<unknown> {
-  const seed = process.env.FC_SEED;
-  return seed === undefined ? { numRuns } : { numRuns, seed: Number(seed) };
-}
+import { encodeCanonical, taggedHash, toHex } from '../../crypto/index.js';
+import type { EventId } from '../../crypto/index.js';
+import type { EventDraft, EventSink } from '../sink.js';
 
 /** A sink that keeps drafts and assigns ids derived from their content only, so a resumed run can be compared with an uninterrupted one. */
 export function memorySink(): EventSink & {
