@@ -87,6 +87,3 @@ export function encodeWithCborg(value: unknown): Uint8Array {
 export function decodeWithCborg(bytes: Uint8Array): unknown {
   return decode(bytes, decodeOptions);
 }
-
-/** @deprecated Same as {@link decodeCanonical}, which now checks canonical form in one pass. */
-export const decodeTrusted = decodeCanonical;

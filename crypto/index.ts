@@ -1,11 +1,5 @@
 export { bytesEqual, compareBytes, concatBytes, fromHex, toHex } from './bytes.js';
-export {
-  decodeCanonical,
-  decodeTrusted,
-  decodeWithCborg,
-  encodeCanonical,
-  encodeWithCborg,
-} from './canonical.js';
+export { decodeCanonical, decodeWithCborg, encodeCanonical, encodeWithCborg } from './canonical.js';
 export type { Canonical } from './canonical.js';
 export { CryptoError, CryptoErrorCodes } from './errors.js';
 export type { CryptoErrorCode } from './errors.js';
