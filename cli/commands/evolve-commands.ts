@@ -128,7 +128,7 @@ export function registerEvolveCommands(program: Command): void {
         );
         out.line(`  time         ${(summary.wallMs / 1000).toFixed(2)} s`);
         out.line(
-          `  next         evoledger lineage ${shortId(summary.champion.genotypeId)}…  |  evoledger replay  |  evoledger verify`,
+          `  next         evoledger lineage ${shortId(summary.champion.genotypeId)}  |  evoledger replay  |  evoledger verify`,
         );
         out.result({ ok: true, ...summary });
       } finally {
