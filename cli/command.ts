@@ -1,6 +1,5 @@
 import type { Command } from 'commander';
-import { CryptoError } from '../crypto/index.js';
-import { LedgerError } from '../ledger/index.js';
+import { CodedError } from '../crypto/index.js';
 import { CliError } from './errors.js';
 import { createOutput } from './output.js';
 import type { Output } from './output.js';
@@ -24,8 +23,8 @@ export function takeExitStatus(): number {
 
 /** Any error with a stable `code` from one of our folders. */
 function codeOf(err: unknown): string | undefined {
-  if (err instanceof CliError || err instanceof LedgerError || err instanceof CryptoError)
-    return err.code;
+  if (err instanceof CodedError) return (err as CodedError).code;
+  // System errors (ENOENT, EACCES…) carry a code of their own.
   const code = (err as { code?: unknown } | null)?.code;
   return typeof code === 'string' && /^[A-Z_]+$/.test(code) ? code : undefined;
 }

@@ -1,3 +1,5 @@
+import { CodedError } from '../crypto/index.js';
+
 /** Stable error codes of the command line itself. */
 export const CliErrorCodes = {
   USAGE: 'USAGE',
@@ -13,14 +15,14 @@ export const CliErrorCodes = {
 export type CliErrorCode = (typeof CliErrorCodes)[keyof typeof CliErrorCodes];
 
 /** An error the CLI reports with its code and exit status. */
-export class CliError extends Error {
+export class CliError extends CodedError<CliErrorCode> {
   override readonly name = 'CliError';
   constructor(
-    readonly code: CliErrorCode,
+    code: CliErrorCode,
     message: string,
     /** Process exit status (2 for usage errors, 1 otherwise). */
     readonly exitCode = code === 'USAGE' ? 2 : 1,
   ) {
-    super(message);
+    super(code, message);
   }
 }

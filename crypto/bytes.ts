@@ -26,8 +26,3 @@ export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
 export function concatBytes(...parts: Uint8Array[]): Uint8Array {
   return new Uint8Array(Buffer.concat(parts));
 }
-
-/** Compares byte strings (memcmp order). */
-export function compareBytes(a: Uint8Array, b: Uint8Array): number {
-  return Buffer.compare(a, b);
-}

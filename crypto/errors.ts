@@ -1,3 +1,5 @@
+import { CodedError } from './coded-error.js';
+
 /** Stable error codes of the crypto layer. The code is API; the message is for humans. */
 export const CryptoErrorCodes = {
   NON_CANONICAL: 'NON_CANONICAL',
@@ -12,13 +14,6 @@ export const CryptoErrorCodes = {
 export type CryptoErrorCode = (typeof CryptoErrorCodes)[keyof typeof CryptoErrorCodes];
 
 /** An error raised by `crypto/`, carrying a stable {@link CryptoErrorCode}. */
-export class CryptoError extends Error {
+export class CryptoError extends CodedError<CryptoErrorCode> {
   override readonly name = 'CryptoError';
-  constructor(
-    readonly code: CryptoErrorCode,
-    message: string,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-  }
 }

@@ -1,6 +1,7 @@
-export { bytesEqual, compareBytes, concatBytes, fromHex, toHex } from './bytes.js';
+export { bytesEqual, concatBytes, fromHex, toHex } from './bytes.js';
 export { decodeCanonical, decodeWithCborg, encodeCanonical, encodeWithCborg } from './canonical.js';
 export type { Canonical } from './canonical.js';
+export { CodedError } from './coded-error.js';
 export { CryptoError, CryptoErrorCodes } from './errors.js';
 export type { CryptoErrorCode } from './errors.js';
 export { sha256, sha256Pair, tagBytes, taggedHash } from './hash.js';
@@ -12,12 +13,5 @@ export type { ProofStep } from './merkle.js';
 export { nobleBackend } from './noble-backend.js';
 export { nodeBackend } from './node-backend.js';
 export type { SignatureBackend } from './signature-backend.js';
-export {
-  getDefaultBackend,
-  setDefaultBackend,
-  signingInput,
-  signTagged,
-  SigningDomains,
-  verifyTagged,
-} from './signing.js';
+export { getDefaultBackend, signTagged, SigningDomains, verifyTagged } from './signing.js';
 export type { SigningDomain } from './signing.js';

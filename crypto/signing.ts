@@ -15,16 +15,11 @@ export const SigningDomains = {
 /** One of {@link SigningDomains}. */
 export type SigningDomain = (typeof SigningDomains)[keyof typeof SigningDomains];
 
-let defaultBackend: SignatureBackend = nodeBackend;
+const defaultBackend: SignatureBackend = nodeBackend;
 
-/** The backend used when none is given (node:crypto unless changed). */
+/** The backend used when none is given: node:crypto (the property tests hold it to @noble/curves). */
 export function getDefaultBackend(): SignatureBackend {
   return defaultBackend;
-}
-
-/** Replaces the default backend, for benchmarks and cross-backend tests. */
-export function setDefaultBackend(backend: SignatureBackend): void {
-  defaultBackend = backend;
 }
 
 /** The bytes actually signed: the domain prefix, then the payload. */

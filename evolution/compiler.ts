@@ -1,4 +1,5 @@
 import { ActivationExpressions } from './activation.js';
+import { sensorIndex } from './genotype.js';
 import type { Genotype } from './genotype.js';
 import { evaluationOrder } from './phenotype.js';
 import type { Phenotype } from './phenotype.js';
@@ -15,20 +16,14 @@ export function phenotypeSource(g: Genotype): { source: string; weights: Float64
   const order = evaluationOrder(g);
   const slot = new Map<number, number>();
   order.forEach((i, pos) => slot.set((g.neurons[i] as Genotype['neurons'][number]).id, pos));
-  const weights: number[] = [];
+  let w = 0;
   const lines: string[] = [];
   order.forEach((i, pos) => {
     const n = g.neurons[i] as Genotype['neurons'][number];
-    let expr: string;
-    if (n.bias === null) expr = '0';
-    else {
-      expr = `w[${weights.length}]`;
-      weights.push(n.bias);
-    }
+    let expr = n.bias === null ? '0' : `w[${w++}]`;
     for (const l of n.inputs) {
-      const v = l.from < 0 ? `i[${-l.from - 1}]` : `o[${slot.get(l.from) as number}]`;
-      expr += ` + w[${weights.length}] * ${v}`;
-      weights.push(l.weight);
+      const v = l.from < 0 ? `i[${sensorIndex(l.from)}]` : `o[${slot.get(l.from) as number}]`;
+      expr += ` + w[${w++}] * ${v}`;
     }
     lines.push(`x = ${expr}; o[${pos}] = ${ActivationExpressions[n.af]};`);
   });
@@ -52,7 +47,23 @@ export function phenotypeSource(g: Genotype): { source: string; weights: Float64
       : 'function reset() { o.fill(0); }',
     `return { inputs: ${g.inputs}, outputs: ${g.outputs}, activate, reset };`,
   ].join('\n');
-  return { source, weights: Float64Array.from(weights) };
+  return { source, weights: phenotypeWeights(g, order) };
+}
+
+/**
+ * The parameter vector `w` of {@link phenotypeSource}: per neuron in
+ * evaluation order, its bias (if any), then its input weights. A network
+ * with the same topology as the one a source was generated from (every
+ * tuning attempt) reuses that source with its own weights.
+ */
+export function phenotypeWeights(g: Genotype, order: readonly number[]): Float64Array {
+  const weights: number[] = [];
+  for (const i of order) {
+    const n = g.neurons[i] as Genotype['neurons'][number];
+    if (n.bias !== null) weights.push(n.bias);
+    for (const l of n.inputs) weights.push(l.weight);
+  }
+  return Float64Array.from(weights);
 }
 
 type Factory = (w: Float64Array) => Phenotype;

@@ -1,3 +1,5 @@
+import { CodedError } from '../crypto/index.js';
+
 /** Stable error codes of the evolution engine. The code is API; the message is for humans. */
 export const EvolutionErrorCodes = {
   INVALID_TASK_MODULE: 'INVALID_TASK_MODULE',
@@ -18,13 +20,6 @@ export const EvolutionErrorCodes = {
 export type EvolutionErrorCode = (typeof EvolutionErrorCodes)[keyof typeof EvolutionErrorCodes];
 
 /** An error raised by `evolution/`, carrying a stable {@link EvolutionErrorCode}. */
-export class EvolutionError extends Error {
+export class EvolutionError extends CodedError<EvolutionErrorCode> {
   override readonly name = 'EvolutionError';
-  constructor(
-    readonly code: EvolutionErrorCode,
-    message: string,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-  }
 }

@@ -1,4 +1,5 @@
 import { activationFunction } from './activation.js';
+import { sensorIndex } from './genotype.js';
 import type { Genotype } from './genotype.js';
 import { evaluationOrder } from './phenotype.js';
 import type { Phenotype } from './phenotype.js';
@@ -17,7 +18,9 @@ export function interpret(g: Genotype): Phenotype {
     return {
       bias: n.bias ?? 0,
       f: activationFunction(n.af),
-      sources: n.inputs.map((l) => (l.from < 0 ? -l.from - 1 : (slot.get(l.from) as number))),
+      sources: n.inputs.map((l) =>
+        l.from < 0 ? sensorIndex(l.from) : (slot.get(l.from) as number),
+      ),
       fromSensor: n.inputs.map((l) => l.from < 0),
       weights: n.inputs.map((l) => l.weight),
     };

@@ -1,6 +1,6 @@
 import type { Activation } from './activation.js';
 import { EvolutionError } from './errors.js';
-import { normalize } from './genotype.js';
+import { normalize, sensorIndex } from './genotype.js';
 import type { Actuator, Genotype, Link, Neuron } from './genotype.js';
 import type { Rng } from './random.js';
 
@@ -62,7 +62,7 @@ export function strParam(op: string, params: OpParams, i: number): string {
 }
 
 /** A mutable working copy used inside `apply`. */
-export interface Draft {
+interface Draft {
   inputs: number;
   outputs: number;
   sensors: number[];
@@ -112,5 +112,5 @@ export function neuronOf(
 
 /** True when `from` (neuron id or sensor ref) exists in `g`. */
 export function hasSource(g: Genotype, from: number): boolean {
-  return from < 0 ? g.sensors.includes(-from - 1) : g.neurons.some((n) => n.id === from);
+  return from < 0 ? g.sensors.includes(sensorIndex(from)) : g.neurons.some((n) => n.id === from);
 }

@@ -82,9 +82,9 @@ export const mutateAf: Operator = {
 };
 
 /** Fixed step-size rule of `perturb` v1 relative to its initial spread. */
-export const PERTURB_GROW = 1.5;
+const PERTURB_GROW = 1.5;
 /** Shrink factor after a rejected attempt. */
-export const PERTURB_SHRINK = 0.8;
+const PERTURB_SHRINK = 0.8;
 
 /** The schedule `perturb` uses for an initial spread. */
 export function perturbSchedule(initial: number): SpreadSchedule {

@@ -138,12 +138,7 @@ export function restore(events: Iterable<RecordedEvent>): EngineState {
         pending = 0;
         carried = sel.survivors.map((i) => population[i] as Member);
         fresh = [];
-        stall = nextStall(
-          stall,
-          population,
-          restarted && selections > 0,
-          (config as EngineConfig).stagnationEpsilon,
-        );
+        stall = nextStall(stall, population, restarted, (config as EngineConfig).stagnationEpsilon);
         restarted = false;
         selections++;
         last = {

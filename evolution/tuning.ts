@@ -1,6 +1,7 @@
-import { compile } from './compiler.js';
+import { compile, phenotypeFromSource, phenotypeSource, phenotypeWeights } from './compiler.js';
 import type { Genotype } from './genotype.js';
 import type { AppliedOp } from './operator.js';
+import { evaluationOrder } from './phenotype.js';
 import { perturbSchedule } from './ops-weights.js';
 import { attemptSeed, nextSpread, perturbNetwork } from './perturb.js';
 import type { Task } from './tasks/task.js';
@@ -65,9 +66,15 @@ export function develop(task: Task, job: DevelopJob): DevelopResult {
     let g = job.genotype;
     let bestFit = scalarFitness(best.fitness);
     let fails = 0;
+    // Attempts change weights only: generate the code once, swap the weights.
+    const order = evaluationOrder(g);
+    const { source } = phenotypeSource(g);
     for (let j = 0; j < t.maxAttempts && fails < t.patience; j++) {
       const cand = perturbNetwork(g, attemptSeed(job.tuneSeed, j), spread);
-      const r = task.evaluate(compile(cand), job.evalSeed);
+      const r = task.evaluate(
+        phenotypeFromSource(source, phenotypeWeights(cand, order)),
+        job.evalSeed,
+      );
       cost += r.cost;
       evaluations++;
       const f = scalarFitness(r.fitness);

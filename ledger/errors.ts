@@ -1,3 +1,5 @@
+import { CodedError } from '../crypto/index.js';
+
 /**
  * Stable error codes of the ledger. Callers and tests branch on the code; the
  * message is for humans and says what to do.
@@ -37,15 +39,8 @@ export const LedgerErrorCodes = {
 export type LedgerErrorCode = (typeof LedgerErrorCodes)[keyof typeof LedgerErrorCodes];
 
 /** An error raised by `ledger/`, carrying a stable {@link LedgerErrorCode}. */
-export class LedgerError extends Error {
+export class LedgerError extends CodedError<LedgerErrorCode> {
   override readonly name = 'LedgerError';
-  constructor(
-    readonly code: LedgerErrorCode,
-    message: string,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-  }
 }
 
 /** Limits that keep one peer from exhausting another's memory. */

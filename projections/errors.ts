@@ -1,3 +1,5 @@
+import { CodedError } from '../crypto/index.js';
+
 /**
  * Stable error codes of the projections. Callers and tests branch on the
  * code; the message is for humans and says what to do.
@@ -23,13 +25,6 @@ export const ProjectionErrorCodes = {
 export type ProjectionErrorCode = (typeof ProjectionErrorCodes)[keyof typeof ProjectionErrorCodes];
 
 /** An error raised by `projections/`, carrying a stable {@link ProjectionErrorCode}. */
-export class ProjectionError extends Error {
+export class ProjectionError extends CodedError<ProjectionErrorCode> {
   override readonly name = 'ProjectionError';
-  constructor(
-    readonly code: ProjectionErrorCode,
-    message: string,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-  }
 }

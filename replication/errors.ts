@@ -1,3 +1,5 @@
+import { CodedError } from '../crypto/index.js';
+
 /**
  * Stable error codes of `replication/`. Callers and tests branch on the code;
  * the message is for humans and says what to do.
@@ -32,13 +34,6 @@ export type ReplicationErrorCode =
   (typeof ReplicationErrorCodes)[keyof typeof ReplicationErrorCodes];
 
 /** An error raised by `replication/`, carrying a stable {@link ReplicationErrorCode}. */
-export class ReplicationError extends Error {
+export class ReplicationError extends CodedError<ReplicationErrorCode> {
   override readonly name = 'ReplicationError';
-  constructor(
-    readonly code: ReplicationErrorCode,
-    message: string,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-  }
 }
