@@ -2,7 +2,7 @@ import type { EventId, GenotypeId, PublicKey } from '../crypto/index.js';
 import { isKind } from '../ledger/index.js';
 import type { EventStore } from '../ledger/index.js';
 import { ProjectionError } from './errors.js';
-import { genotypeEvents } from './lineage.js';
+import { genotypeEvents, mustBeNamed } from './lineage.js';
 
 /** One descendant: the mutation that made it from an ancestor. */
 export interface Descendant {
@@ -43,14 +43,7 @@ export async function descendants(
     for (const g of frontier) {
       if (options.signal?.aborted) throw new ProjectionError('ABORTED', 'descendants aborted');
       const found = await genotypeEvents(store, g);
-      if (
-        depth === 1 &&
-        found.origin === undefined &&
-        found.evaluations.length === 0 &&
-        found.children.length === 0
-      ) {
-        throw new ProjectionError('UNKNOWN_GENOTYPE', `no event names genotype ${g}`);
-      }
+      if (depth === 1) mustBeNamed(found, g);
       const children = [...found.children].sort((a, b) => (a.id < b.id ? -1 : 1));
       for (const m of children) {
         if (!isKind(m, 'mutation') || visited.has(m.body.child)) continue;

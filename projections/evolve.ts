@@ -7,17 +7,6 @@ import { compareFitness, taskKey } from './fitness.js';
 import { betterOrigin } from './origin.js';
 import type { AuthorTotals, BestFacts, OriginFacts, ProjectionState, RunTotals } from './state.js';
 
-/**
- * True when `a` beats `b`: higher fitness, then the smaller genotype id, then
- * the smaller evaluation id (the fixed tie-break of DESIGN.md, "Merge").
- */
-export function betterBest(a: BestFacts, b: BestFacts): boolean {
-  const c = compareFitness(a.fitness, b.fitness);
-  if (c !== 0) return c > 0;
-  if (a.genotype !== b.genotype) return a.genotype < b.genotype;
-  return a.evaluation < b.evaluation;
-}
-
 function runTotals(state: ProjectionState, run: EventId): RunTotals {
   let t = state.runTotals.get(run);
   if (t === undefined) {
@@ -42,7 +31,12 @@ function keepOrigin(state: ProjectionState, genotype: GenotypeId, origin: Origin
     state.origins.set(genotype, origin);
 }
 
-/** True when a measurement beats the held best (same order as {@link betterBest}), without allocating. */
+/**
+ * True when a measurement beats the held best: higher fitness, then the
+ * smaller genotype id, then the smaller evaluation id (the fixed tie-break
+ * of DESIGN.md, "Merge"). Takes the fields, not a record, so that losing
+ * measurements allocate nothing.
+ */
 function beats(
   fitness: Fitness,
   genotype: GenotypeId,
@@ -90,38 +84,27 @@ function onEvaluation(state: ProjectionState, e: EventOf<'evaluation'>): void {
   author.evaluationEvents += 1;
 
   // Most evaluations beat nothing held: allocate the record only when one does.
+  const facts = (): BestFacts => ({
+    evaluation: e.id,
+    genotype: b.genotype,
+    author: e.author,
+    run: b.run,
+    fitness: b.fitness,
+    solved: b.solved,
+  });
   let best: BestFacts | undefined;
   if (beats(b.fitness, b.genotype, e.id, state.bestOf.get(b.genotype))) {
-    best = {
-      evaluation: e.id,
-      genotype: b.genotype,
-      author: e.author,
-      run: b.run,
-      fitness: b.fitness,
-      solved: b.solved,
-    };
+    best = facts();
     state.bestOf.set(b.genotype, best);
   }
   if (beats(b.fitness, b.genotype, e.id, state.runBest.get(b.run))) {
-    best ??= {
-      evaluation: e.id,
-      genotype: b.genotype,
-      author: e.author,
-      run: b.run,
-      fitness: b.fitness,
-      solved: b.solved,
-    };
+    best ??= facts();
     state.runBest.set(b.run, best);
   }
   const { key, championKey } = championKeyOf(e.realm, b.task);
   if (beats(b.fitness, b.genotype, e.id, state.champions.get(championKey))) {
     state.champions.set(championKey, {
-      evaluation: e.id,
-      genotype: b.genotype,
-      author: e.author,
-      run: b.run,
-      fitness: b.fitness,
-      solved: b.solved,
+      ...(best ?? facts()),
       realm: e.realm,
       task: b.task,
       taskKey: key,

@@ -4,7 +4,7 @@ export { ProjectionError, ProjectionErrorCodes } from './errors.js';
 export type { ProjectionErrorCode } from './errors.js';
 export { addExact, exactValue } from './exact-sum.js';
 export type { ExactSum } from './exact-sum.js';
-export { betterBest, evolve, foldEvents } from './evolve.js';
+export { evolve, foldEvents } from './evolve.js';
 export { betterOrigin } from './origin.js';
 export type { OriginKey } from './origin.js';
 export { descendants } from './descendants.js';
@@ -63,13 +63,12 @@ export { decodeState, encodeState } from './state-codec.js';
 export type { Watermark } from './state-codec.js';
 export { EventVerifier } from './verify-event.js';
 export type { EventVerification } from './verify-event.js';
-export { authorCredit, championSummaries, finalize, generationSummary, newJoins } from './view.js';
+export { championSummaries, finalize } from './view.js';
 export type {
   AuthorCredit,
   BestSummary,
   ChampionSummary,
   GenerationSummary,
-  Joins,
   ProjectionView,
   RunSummary,
 } from './view.js';

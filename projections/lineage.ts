@@ -103,6 +103,13 @@ export interface GenotypeEvents {
   readonly children: StoredEvent[];
 }
 
+/** Throws `UNKNOWN_GENOTYPE` when no event names the genotype. */
+export function mustBeNamed(found: GenotypeEvents, genotype: GenotypeId): void {
+  if (found.origin === undefined && found.evaluations.length === 0 && found.children.length === 0) {
+    throw new ProjectionError('UNKNOWN_GENOTYPE', `no event names genotype ${genotype}`);
+  }
+}
+
 /** Reads the genotype index for one genotype. */
 export async function genotypeEvents(
   store: EventStore,
@@ -232,14 +239,7 @@ export async function lineage(
         projection === undefined || fetched === undefined
           ? await genotypeEvents(store, g)
           : projectedEvents(projection, fetched, g);
-      if (
-        depth === 0 &&
-        found.origin === undefined &&
-        found.evaluations.length === 0 &&
-        found.children.length === 0
-      ) {
-        throw new ProjectionError('UNKNOWN_GENOTYPE', `no event names genotype ${g}`);
-      }
+      if (depth === 0) mustBeNamed(found, g);
       const check = async (e: StoredEvent) => {
         if (verifier === undefined) return null;
         const v = await verifier.verify(e);

@@ -1,3 +1,4 @@
+import type { RealmId } from '../crypto/index.js';
 import { blockEvents } from '../ledger/index.js';
 import type { EventStore } from '../ledger/index.js';
 import { ProjectionError } from './errors.js';
@@ -40,19 +41,32 @@ export class LiveProjection {
   /** Where the state came from when opened. */
   readonly source: ProjectionSource;
   #foldedOnOpen = 0;
+  /** Realms folded (all when undefined). */
+  readonly #realms: ReadonlySet<RealmId> | undefined;
 
-  private constructor(state: ProjectionState, watermark: Watermark, source: ProjectionSource) {
+  private constructor(
+    state: ProjectionState,
+    watermark: Watermark,
+    source: ProjectionSource,
+    realms?: ReadonlySet<RealmId>,
+  ) {
     this.state = state;
     this.#watermark = watermark;
     this.source = source;
+    this.#realms = realms;
   }
 
-  /** An empty projection of a store, nothing folded yet. */
-  static empty(): LiveProjection {
+  /**
+   * An empty projection of a store, nothing folded yet; of `realms` only when
+   * given (a node's data folder also holds its own local realm, which the
+   * other nodes of a shared realm do not).
+   */
+  static empty(realms?: ReadonlySet<RealmId>): LiveProjection {
     return new LiveProjection(
       initialState({ distinct: true }),
       { position: 0, block: null },
       'rebuilt',
+      realms,
     );
   }
 
@@ -84,18 +98,15 @@ export class LiveProjection {
     return this.#foldedOnOpen;
   }
 
-  /** Position in the store's log of the next block to fold. */
-  get watermark(): Watermark {
-    return this.#watermark;
-  }
-
   /** Folds every block appended to `store` since the last call. Returns the events folded. */
   async catchUp(store: EventStore, signal?: AbortSignal): Promise<number> {
     let folded = 0;
     for await (const block of store.blocks({ fromPosition: this.#watermark.position })) {
       checkAbort(signal);
-      for (const e of blockEvents(block, { trusted: true })) evolve(this.state, e);
-      folded += block.header.count;
+      if (this.#realms === undefined || this.#realms.has(block.header.realm)) {
+        for (const e of blockEvents(block, { trusted: true })) evolve(this.state, e);
+        folded += block.header.count;
+      }
       this.#watermark = { position: this.#watermark.position + 1, block: block.id };
     }
     if (folded > 0) this.#view = undefined;
@@ -115,9 +126,12 @@ export class LiveProjection {
 
   /**
    * Writes the cache into the store's meta. Returns false (and drops any
-   * older cache) when the state is too large to encode in one value.
+   * older cache) when the state is too large to encode in one value; returns
+   * false, writing nothing, for a projection of some realms only.
    */
   async save(store: EventStore): Promise<boolean> {
+    // The cache is of the whole store: a realm-scoped projection is not saved.
+    if (this.#realms !== undefined) return false;
     let bytes: Uint8Array;
     try {
       bytes = encodeState(this.state, this.#watermark);

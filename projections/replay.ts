@@ -303,6 +303,7 @@ export async function* replay(
 
   const step = async (e: LedgerEvent) => {
     counts.events++;
+    const foreignChild = isKind(e, 'run') ? undefined : foreignGenotype(e);
     if (isKind(e, 'run')) {
       counts.runs++;
       runs.set(e.id, e.body);
@@ -311,35 +312,29 @@ export async function* replay(
         foreignEngines.add(e.body.engine);
         counts.skipped++;
       }
-    } else if (foreignGenotype(e) !== undefined) {
+    } else if (foreignChild !== undefined) {
       counts.skipped++;
-      foreign.add(foreignGenotype(e)!);
+      foreign.add(foreignChild);
     } else if ((isKind(e, 'evaluation') || isKind(e, 'selection')) && foreignRuns.has(e.body.run)) {
       counts.skipped++;
     } else if (isKind(e, 'seed')) {
       counts.seeds++;
       let g;
+      let got: string;
       try {
         g = engine.fromSeed(e.body.network);
+        got = g.id;
       } catch (err) {
-        diverge({
-          code: 'REPLAY_DIVERGED',
-          event: e.id,
-          kind: 'seed',
-          check: 'seed-id',
-          expected: e.body.genotype,
-          got: `error: ${(err as Error).message}`,
-        });
-        return;
+        got = `error: ${(err as Error).message}`;
       }
-      if (g.id !== e.body.genotype) {
+      if (g === undefined || got !== e.body.genotype) {
         diverge({
           code: 'REPLAY_DIVERGED',
           event: e.id,
           kind: 'seed',
           check: 'seed-id',
           expected: e.body.genotype,
-          got: g.id,
+          got,
         });
         return;
       }

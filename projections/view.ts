@@ -108,18 +108,18 @@ const byKey =
   };
 
 /** Shared, memoised joins for one finalisation. */
-export interface Joins {
+interface Joins {
   readonly runMemo: Map<EventId, EventId | null>;
   readonly familyMemo: Map<GenotypeId, GenotypeId>;
 }
 
 /** Fresh memo tables for {@link generationSummary} and friends. */
-export function newJoins(): Joins {
+function newJoins(): Joins {
   return { runMemo: new Map(), familyMemo: new Map() };
 }
 
 /** Summarises one kept selection. */
-export function generationSummary(
+function generationSummary(
   state: ProjectionState,
   s: SelectionFacts,
   joins: Joins,
@@ -169,7 +169,7 @@ export function championSummaries(state: ProjectionState): ChampionSummary[] {
 }
 
 /** Contributor credit of every author, given the champions (improvements join over genotypes). */
-export function authorCredit(
+function authorCredit(
   state: ProjectionState,
   champions: readonly ChampionSummary[],
 ): AuthorCredit[] {
