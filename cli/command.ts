@@ -14,6 +14,19 @@ export interface CommonOptions {
 /** Where a command action records its exit status. */
 let exitStatus = 0;
 
+/** Parses `--name` as a whole number ≥ `min` (undefined when not given); `USAGE` otherwise. */
+export function intOption(
+  name: string,
+  value: string | undefined,
+  min: number,
+): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isSafeInteger(n) || n < min)
+    throw new CliError('USAGE', `--${name} takes a whole number ≥ ${min}, got "${value}"`);
+  return n;
+}
+
 /** Exit status of the last action (read by `main`). */
 export function takeExitStatus(): number {
   const s = exitStatus;

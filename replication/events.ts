@@ -1,4 +1,5 @@
 import type { BlockId, PublicKey, RealmId } from '../crypto/index.js';
+import type { EvidenceBody } from '../ledger/index.js';
 import type { EvidenceRecord } from './evidence.js';
 
 /** Blocks a session admitted into the ledger. */
@@ -38,7 +39,8 @@ export interface SessionEndDetail {
 export interface ReplicationEvents {
   'blocks:accepted': CustomEvent<BlocksAcceptedDetail>;
   'block:rejected': CustomEvent<BlockRejectedDetail>;
-  'fork:evidence': CustomEvent<EvidenceRecord>;
+  /** A new fork: its record, and the body of the `evidence` event that proves it. */
+  'fork:evidence': CustomEvent<EvidenceRecord & { readonly body: EvidenceBody }>;
   'session:end': CustomEvent<SessionEndDetail>;
   'peer:connect': CustomEvent<{ peer: string }>;
   'peer:disconnect': CustomEvent<{ peer: string }>;
@@ -58,10 +60,5 @@ export class TypedEventTarget<M extends { [K in keyof M]: CustomEvent }> extends
     options?: { once?: boolean; signal?: AbortSignal },
   ): void {
     this.addEventListener(name, listener as (event: Event) => void, options);
-  }
-
-  /** Typed `removeEventListener`. */
-  off<K extends keyof M & string>(name: K, listener: (event: M[K]) => void): void {
-    this.removeEventListener(name, listener as (event: Event) => void);
   }
 }

@@ -2,7 +2,7 @@ import { toHex } from '../crypto/index.js';
 import type { BlockId, PublicKey, RealmId } from '../crypto/index.js';
 import type { EventStore, ForkEvidence } from '../ledger/index.js';
 
-/** Meta key of the fork evidence this node has seen (replication-owned until evidence is an event kind). */
+/** Meta key of the fork evidence this node has seen (for status; the node also records it as an `evidence` event). */
 export const EVIDENCE_META_KEY = 'replication/evidence/v1';
 
 /**
@@ -43,10 +43,12 @@ export class EvidenceLog {
     return this.#records;
   }
 
-  /** Adds the forks an ingest reported; returns the records that were new. */
-  async add(forks: readonly ForkEvidence[]): Promise<EvidenceRecord[]> {
+  /** Adds the forks an ingest reported; returns the ones that were new, with their records. */
+  async add(
+    forks: readonly ForkEvidence[],
+  ): Promise<{ record: EvidenceRecord; fork: ForkEvidence }[]> {
     const records = [...(await this.list())];
-    const added: EvidenceRecord[] = [];
+    const added: { record: EvidenceRecord; fork: ForkEvidence }[] = [];
     for (const f of forks) {
       const dup = records.some(
         (r) =>
@@ -68,7 +70,7 @@ export class EvidenceLog {
         conflictingSignature: toHex(f.conflicting.signature),
       };
       records.push(record);
-      added.push(record);
+      added.push({ record, fork: f });
     }
     if (added.length > 0) {
       this.#records = records;

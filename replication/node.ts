@@ -406,18 +406,6 @@ export class EvoledgerNode extends TypedEventTarget<ReplicationEvents> {
       });
   }
 
-  /** Syncs with every connected peer now (tests, benches). */
-  syncNow(): void {
-    for (const peer of this.peers()) this.#syncPeer(peer);
-  }
-
-  /** Adds a realm to replicate while running. */
-  addRealm(realm: RealmId): void {
-    if (this.#realms.has(realm)) return;
-    this.#realms.add(realm);
-    this.#libp2p?.services.pubsub.subscribe(realmTopic(realm));
-  }
-
   async #projectionHash(): Promise<string> {
     if (this.#init.projectionHash !== undefined)
       return this.#init.projectionHash([...this.#realms].sort());
@@ -434,7 +422,7 @@ export class EvoledgerNode extends TypedEventTarget<ReplicationEvents> {
       for await (const h of store.heads(realm))
         heads.push({ realm, author: h.author, seq: h.seq, id: h.id, nextEvent: h.nextEvent });
     }
-    const s = this.replicator.stats;
+    const { rejected, ...sync } = this.replicator.stats;
     return {
       pid: process.pid,
       peerId: this.peerId,
@@ -444,17 +432,10 @@ export class EvoledgerNode extends TypedEventTarget<ReplicationEvents> {
       blocks: counts.blocks,
       events: counts.events,
       heads,
-      rejected: { ...s.rejected },
+      rejected: { ...rejected },
       evidence: await this.replicator.evidenceRecords(),
       projectionHash: await this.#projectionHash(),
-      sync: {
-        sessions: s.sessions,
-        failedSessions: s.failedSessions,
-        blocksAccepted: s.blocksAccepted,
-        eventsAccepted: s.eventsAccepted,
-        bytesSent: s.bytesSent,
-        bytesReceived: s.bytesReceived,
-      },
+      sync,
       penalised: this.replicator.guard.penalised(),
       updatedAt: new Date().toISOString(),
     };

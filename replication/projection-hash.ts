@@ -1,4 +1,4 @@
-import { encodeCanonical, idToBytes, taggedHash, toHex } from '../crypto/index.js';
+import { encodeCanonical, fromHex, idToBytes, taggedHash, toHex } from '../crypto/index.js';
 import type { EventId, RealmId } from '../crypto/index.js';
 import type { EventStore } from '../ledger/index.js';
 
@@ -61,7 +61,7 @@ export class EventSetDigest {
       taggedHash(
         TAG,
         encodeCanonical(this.#count),
-        idToBytes(this.#sum.toString(16).padStart(64, '0') as EventId),
+        fromHex(this.#sum.toString(16).padStart(64, '0'), 32),
       ),
     );
   }

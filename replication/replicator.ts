@@ -1,4 +1,5 @@
 import type { RealmId } from '../crypto/index.js';
+import { evidenceOf } from '../ledger/index.js';
 import type { Ledger, SignedBlock } from '../ledger/index.js';
 import { ReplicationError } from './errors.js';
 import type { ReplicationEvents } from './events.js';
@@ -97,7 +98,9 @@ export class Replicator extends TypedEventTarget<ReplicationEvents> {
         });
       },
       forks: async (forks) => {
-        for (const record of await this.evidence.add(forks)) this.emit('fork:evidence', record);
+        for (const { record, fork } of await this.evidence.add(forks)) {
+          this.emit('fork:evidence', { ...record, body: evidenceOf(fork) });
+        }
       },
     };
   }

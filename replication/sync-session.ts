@@ -18,14 +18,6 @@ import type { SyncMessage, WireMessage } from './messages.js';
 /** Sync messages are packed into frames of about this many bytes (a larger message goes alone). */
 const PACK_BYTES = 256 * 1024;
 
-/** Ledger verdicts that may change once other blocks arrive: never the sender's fault on their own. */
-const WAITING: ReadonlySet<string> = new Set([
-  'CHAIN_GAP',
-  'UNKNOWN_DEPENDENCY',
-  'UNKNOWN_REALM',
-  'NOT_A_MEMBER',
-]);
-
 /** Where a session reports what it admitted and refused. */
 export interface SessionSink {
   accepted(realm: RealmId, blocks: readonly SignedBlock[]): void;
@@ -311,25 +303,19 @@ class Session {
   async #ingest(bytes: readonly Uint8Array[], final = false): Promise<void> {
     const realm = this.#realmId;
     const blocks: SignedBlock[] = [];
+    // Structure only: the ledger checks signature and Merkle root (and names
+    // the block in its rejection, so a refusal is counted once, not per session).
     for (const b of bytes) {
       try {
-        blocks.push(decodeBlock(b, { verify: true }));
+        blocks.push(decodeBlock(b, { verify: false }));
       } catch (err) {
         if (!(err instanceof LedgerError)) throw err;
-        // Name the block when its header still decodes, so a refusal is counted once, not per session.
-        let id: SignedBlock['id'] | null = null;
-        try {
-          id = decodeBlock(b, { verify: false }).id;
-        } catch {
-          // not even a block
-        }
-        this.#reject({ block: id, code: err.code, message: err.message }, true);
+        this.#reject({ block: null, code: err.code, message: err.message }, true);
       }
     }
     const input = [...this.#pending.values(), ...blocks];
     this.#pending.clear();
     if (input.length === 0) return;
-    const byId = new Map(input.map((b) => [b.id as string, b]));
     const report = await this.#ctx.ledger.ingest(input, { realm });
     if (report.accepted.length > 0) {
       this.#accepted += report.accepted.length;
@@ -337,19 +323,18 @@ class Session {
     }
     if (report.forks.length > 0) await this.#ctx.sink.forks(report.forks);
     const truncated = this.#moreHere || this.#moreThere;
-    const retryable = new Set<string>(report.retryable.map((b) => b.id));
+    // The ledger names the blocks whose verdict may change once others arrive:
+    // those wait here, and are never the sender's fault on their own.
+    const retryable = new Map<string, SignedBlock>(report.retryable.map((b) => [b.id, b]));
     for (const r of report.rejected) {
-      const block = r.block === null ? undefined : byId.get(r.block);
-      const waits = block !== undefined && retryable.has(block.id);
+      const block = r.block === null ? undefined : retryable.get(r.block);
+      const waits = block !== undefined;
       if (!final && waits && this.#pending.size < this.#ctx.limits.maxPendingBlocks) {
         this.#pending.set(block.id, block);
         continue;
       }
       // A non-member's block is the peer's fault only when the session saw the whole realm.
-      const offence =
-        r.code === 'NOT_A_MEMBER'
-          ? !truncated
-          : !waits && !WAITING.has(r.code) && r.code !== 'CHAIN_FORK';
+      const offence = r.code === 'NOT_A_MEMBER' ? !truncated : !waits && r.code !== 'CHAIN_FORK';
       this.#reject(r, offence);
     }
   }
@@ -372,6 +357,14 @@ class Session {
     await this.#ingesting;
   }
 
+  /** The end of a session, either role: last validations, last retries, the outcome. */
+  async #finish(): Promise<SessionOutcome> {
+    await this.#ingesting;
+    if (this.#ingestError !== undefined) throw this.#ingestError;
+    await this.#ingest([], true);
+    return this.#outcome();
+  }
+
   async initiate(realm: RealmId): Promise<SessionOutcome> {
     this.#realm = realm;
     try {
@@ -391,10 +384,7 @@ class Session {
         if (answer === 'end') break;
         theirsQuiet = answer === 0;
       }
-      await this.#ingesting;
-      if (this.#ingestError !== undefined) throw this.#ingestError;
-      await this.#ingest([], true);
-      return this.#outcome();
+      return await this.#finish();
     } finally {
       await this.#free();
     }
@@ -417,10 +407,7 @@ class Session {
       });
       await this.#hello(hello);
       while ((await this.#receiveTurn()) !== 'end') await this.#sendTurn(false);
-      await this.#ingesting;
-      if (this.#ingestError !== undefined) throw this.#ingestError;
-      await this.#ingest([], true);
-      return this.#outcome();
+      return await this.#finish();
     } finally {
       await this.#free();
     }

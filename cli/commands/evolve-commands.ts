@@ -3,7 +3,7 @@ import cliProgress from 'cli-progress';
 import { shortId } from '../../crypto/index.js';
 import type { EventId } from '../../crypto/index.js';
 import { tasks } from '../../evolution/index.js';
-import { action } from '../command.js';
+import { action, intOption as int } from '../command.js';
 import type { CommonOptions } from '../command.js';
 import { openContext } from '../context.js';
 import { CliError } from '../errors.js';
@@ -17,14 +17,6 @@ interface EvolveOptions extends CommonOptions {
   resume?: boolean | string;
   taskModule?: string;
   ledger: boolean;
-}
-
-function int(name: string, value: string | undefined, min: number): number | undefined {
-  if (value === undefined) return undefined;
-  const n = Number(value);
-  if (!Number.isSafeInteger(n) || n < min)
-    throw new CliError('USAGE', `--${name} takes a whole number ≥ ${min}, got "${value}"`);
-  return n;
 }
 
 /** Registers `evolve` and `tasks`. */

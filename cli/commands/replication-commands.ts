@@ -1,6 +1,6 @@
 import { readFile, rm } from 'node:fs/promises';
 import type { Command } from 'commander';
-import { fromHex, isIdHex } from '../../crypto/index.js';
+import { isIdHex } from '../../crypto/index.js';
 import type { EventId, PublicKey, RealmId } from '../../crypto/index.js';
 import { createRealm, isKind } from '../../ledger/index.js';
 import {
@@ -8,11 +8,11 @@ import {
   processAlive,
   readStatusFile,
   ReplicationError,
-  syntheticDraft,
   writeStatusFile,
+  writeSynthetic,
 } from '../../replication/index.js';
 import type { NodeStatus } from '../../replication/index.js';
-import { action } from '../command.js';
+import { action, intOption } from '../command.js';
 import type { CommonOptions } from '../command.js';
 import { openContext, paths } from '../context.js';
 import type { Context } from '../context.js';
@@ -71,14 +71,6 @@ function realmArg(value: string): RealmId {
   return value as RealmId;
 }
 
-function positiveInt(name: string, value: string | undefined): number | undefined {
-  if (value === undefined) return undefined;
-  const n = Number(value);
-  if (!Number.isSafeInteger(n) || n < 0)
-    throw new CliError('USAGE', `--${name} must be a non-negative integer`);
-  return n;
-}
-
 async function readConfigFile(path: string | undefined): Promise<NodeConfigFile> {
   if (path === undefined) return {};
   try {
@@ -92,7 +84,7 @@ async function readConfigFile(path: string | undefined): Promise<NodeConfigFile>
 }
 
 /** A load generator: `rate` synthetic events a second (at most `total`), sealed in blocks every 100 ms. */
-function startSynthetic(
+async function startSynthetic(
   ctx: Context,
   realm: RealmId,
   rate: number,
@@ -100,18 +92,14 @@ function startSynthetic(
   signal: AbortSignal,
 ): Promise<void> {
   const tag = Number.parseInt(ctx.identity.publicKey.slice(0, 8), 16);
-  return (async () => {
-    const writer = await ctx.ledger.writer(ctx.identity, realm, { blockSize: 1000 });
-    let i = (await ctx.ledger.store.head(realm, ctx.identity.publicKey))?.nextEvent ?? 0;
-    for (let written = 0; written < total && !signal.aborted;) {
-      const n = Math.min(total - written, Math.max(1, Math.round(rate / 10)));
-      for (let k = 0; k < n; k++) writer.emit(syntheticDraft(tag, i++));
-      written += n;
-      await writer.flush();
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    await writer.flush();
-  })();
+  let i = (await ctx.ledger.store.head(realm, ctx.identity.publicKey))?.nextEvent ?? 0;
+  for (let written = 0; written < total && !signal.aborted;) {
+    const n = Math.min(total - written, Math.max(1, Math.round(rate / 10)));
+    await writeSynthetic(ctx.ledger, ctx.identity, realm, n, { blockSize: 1000, tag, from: i });
+    i += n;
+    written += n;
+    await new Promise((r) => setTimeout(r, 100));
+  }
 }
 
 function printStatus(out: { line(t?: string): void }, s: NodeStatus): void {
@@ -174,16 +162,16 @@ export function replicationCommands(
         const ctx = await openContext(opts.dir, { autoInit: true });
         const realms = (opts.realm ?? file.realms ?? [ctx.config.realm]).map(realmArg);
         const realm = realms[0]!;
-        const synthetic = positiveInt('synthetic', opts.synthetic);
+        const synthetic = intOption('synthetic', opts.synthetic, 0);
         if (synthetic !== undefined && opts.evolve !== undefined) {
           throw new CliError(
             'USAGE',
             '--synthetic and --evolve both write as this node: choose one',
           );
         }
-        const statusInterval = positiveInt('status-interval', opts.statusInterval) ?? 500;
-        const syncInterval = positiveInt('sync-interval', opts.syncInterval);
-        const discoveryInterval = positiveInt('discovery-interval', opts.discoveryInterval);
+        const statusInterval = intOption('status-interval', opts.statusInterval, 0) ?? 500;
+        const syncInterval = intOption('sync-interval', opts.syncInterval, 0);
+        const discoveryInterval = intOption('discovery-interval', opts.discoveryInterval, 0);
         const projectionHash = options.projectionHash;
         const denyFile = opts.denyFile ?? file.denyFile;
         const node = createNode(
@@ -237,19 +225,7 @@ export function replicationCommands(
             recording = recording
               .then(async () => {
                 const writer = await ctx.ledger.writer(ctx.identity, d.realm);
-                writer.emit({
-                  kind: 'evidence',
-                  deps: [],
-                  body: {
-                    offender: d.author,
-                    seq: d.seq,
-                    first: { header: fromHex(d.heldHeader), signature: fromHex(d.heldSignature) },
-                    second: {
-                      header: fromHex(d.conflictingHeader),
-                      signature: fromHex(d.conflictingSignature),
-                    },
-                  },
-                });
+                writer.emit({ kind: 'evidence', deps: [], body: d.body });
                 await writer.flush();
               })
               .catch((err: unknown) =>
@@ -271,7 +247,7 @@ export function replicationCommands(
             }
           }
           if (synthetic !== undefined && synthetic > 0) {
-            const total = positiveInt('synthetic-events', opts.syntheticEvents) ?? Infinity;
+            const total = intOption('synthetic-events', opts.syntheticEvents, 0) ?? Infinity;
             work.push(startSynthetic(ctx, realm, synthetic, total, controller.signal));
           }
           if (opts.evolve !== undefined) {
@@ -280,7 +256,7 @@ export function replicationCommands(
                 nodeCtx,
                 opts.evolve,
                 controller.signal,
-                positiveInt('evolve-runs', opts.evolveRuns),
+                intOption('evolve-runs', opts.evolveRuns, 0),
               ),
             );
           }
@@ -338,7 +314,7 @@ export function replicationCommands(
           const created = createRealm(ctx.identity, {
             name,
             open: !opts.closed,
-            nonce: positiveInt('nonce', opts.nonce) ?? 0,
+            nonce: intOption('nonce', opts.nonce, 0) ?? 0,
           });
           const report = await ctx.ledger.ingest([created.block], { trusted: true });
           const refused = report.rejected[0];
@@ -435,6 +411,3 @@ export function replicationCommands(
     }
   };
 }
-
-/** The replication command group as registered by `cli/main.ts`. */
-export const registerReplicationCommands: (program: Command) => void = replicationCommands();
