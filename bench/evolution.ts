@@ -9,6 +9,7 @@
  */
 import { availableParallelism } from 'node:os';
 import neataptic from 'neataptic';
+import { flag, printJson, printTable } from './report.js';
 import type { EventId } from '../crypto/index.js';
 import {
   compile,
@@ -38,11 +39,6 @@ const BARS: Record<string, { neat: number; goal: number }> = {
   dpv: { neat: 3600, goal: 1000 },
   dpnv: { neat: 33184, goal: 3000 },
 };
-
-function flag(args: string[], name: string): string | undefined {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 ? args[i + 1] : undefined;
-}
 
 async function efficiency(
   taskId: string,
@@ -172,14 +168,14 @@ function speed(): Record<string, number> {
   return best;
 }
 
-const fmt = (x: number | null): string => (x === null ? '-' : x.toLocaleString('en-US'));
-
 /** Runs the evolution benchmark. */
 export async function run(args: string[]): Promise<void> {
-  const seeds = Number(flag(args, 'seeds') ?? 100);
-  const dpnvSeeds = Number(flag(args, 'dpnv-seeds') ?? Math.min(seeds, 20));
-  const list = (flag(args, 'tasks') ?? 'xor,dpv,dpnv').split(',').filter((t) => t.length > 0);
-  const workers = Number(flag(args, 'workers') ?? availableParallelism());
+  const seeds = Number(flag(args, 'seeds', '100'));
+  const dpnvSeeds = Number(flag(args, 'dpnv-seeds', String(Math.min(seeds, 20))));
+  const list = flag(args, 'tasks', 'xor,dpv,dpnv')
+    .split(',')
+    .filter((t) => t.length > 0);
+  const workers = Number(flag(args, 'workers', String(availableParallelism())));
   const pool = workers > 1 ? createWorkerPool({ workers }) : undefined;
   const results: TaskFigures[] = [];
   try {
@@ -191,26 +187,32 @@ export async function run(args: string[]): Promise<void> {
   } finally {
     await pool?.close();
   }
-  const lines = [
+  const dash = (x: number | null) => x ?? '-';
+  printTable(
     'evaluations to first solve (all evaluations counted, tuning included)',
-    `${'task'.padEnd(6)} ${'seeds'.padStart(5)} ${'fail'.padStart(4)} ${'mean'.padStart(8)} ${'median'.padStart(8)} ${'worst'.padStart(8)} ${'gens'.padStart(5)} ${'NEAT'.padStart(7)} ${'goal'.padStart(7)} ${'wall s'.padStart(7)}`,
-    ...results.map(
-      (r) =>
-        `${r.task.padEnd(6)} ${String(r.seeds).padStart(5)} ${String(r.failures).padStart(4)} ${fmt(r.mean).padStart(8)} ${fmt(r.median).padStart(8)} ${fmt(r.worst).padStart(8)} ${String(r.generations).padStart(5)} ${fmt(BARS[r.task]?.neat ?? null).padStart(7)} ${fmt(BARS[r.task]?.goal ?? null).padStart(7)} ${String(r.wallS).padStart(7)}`,
-    ),
-  ];
+    results.map((r) => ({
+      task: r.task,
+      seeds: r.seeds,
+      fail: r.failures,
+      mean: dash(r.mean),
+      median: dash(r.median),
+      worst: dash(r.worst),
+      gens: r.generations,
+      NEAT: dash(BARS[r.task]?.neat ?? null),
+      goal: dash(BARS[r.task]?.goal ?? null),
+      'wall s': r.wallS,
+    })),
+  );
   const sp = speed();
-  lines.push(
-    '',
+  printTable(
     'XOR evaluations per second, one core (4 cases; *Activate rows: the same loop for both libraries, others: the task scorer)',
+    [
+      ...Object.entries(sp).map(([implementation, perSecond]) => ({ implementation, perSecond })),
+      {
+        implementation: 'compiled / neataptic (same loop)',
+        perSecond: `${(sp.evoledgerCompiledActivate! / sp.neatapticActivate!).toFixed(1)}x`,
+      },
+    ],
   );
-  for (const [k, v] of Object.entries(sp))
-    lines.push(`${k.padEnd(30)} ${v.toLocaleString('en-US').padStart(12)}`);
-  lines.push(
-    `${'compiled / neataptic (same loop)'.padEnd(30)} ${(sp.evoledgerCompiledActivate! / sp.neatapticActivate!).toFixed(1).padStart(12)}x`,
-  );
-  process.stdout.write(`${lines.join('\n')}\n`);
-  process.stdout.write(
-    `${JSON.stringify({ bench: 'evolution', node: process.version, efficiency: results, xorEvaluationsPerSecond: sp })}\n`,
-  );
+  printJson('evolution', { efficiency: results, xorEvaluationsPerSecond: sp });
 }
