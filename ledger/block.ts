@@ -60,6 +60,24 @@ export interface ChainHead {
   readonly nextEvent: number;
 }
 
+/**
+ * How a block header stands against its author's chain head (undefined: no
+ * block yet): `next` when it is exactly the following link; `behind` when
+ * that place is taken (a duplicate, or a fork); `ahead` when blocks are
+ * missing before it; `unlinked` when it has the right number but names the
+ * wrong previous block or event number.
+ */
+export function chainLink(
+  head: Pick<ChainHead, 'seq' | 'id' | 'nextEvent'> | undefined,
+  h: Pick<BlockHeader, 'seq' | 'prev' | 'first'>,
+): 'next' | 'behind' | 'ahead' | 'unlinked' {
+  const expected = head === undefined ? 0 : head.seq + 1;
+  if (h.seq < expected) return 'behind';
+  if (h.seq > expected) return 'ahead';
+  if (head === undefined) return h.first === 0 ? 'next' : 'unlinked';
+  return h.prev === head.id && h.first === head.nextEvent ? 'next' : 'unlinked';
+}
+
 function encodeHeader(h: BlockHeader): Uint8Array {
   return encodeCanonical({
     v: h.v,

@@ -1,5 +1,5 @@
 import type { BlockId, EventId, Identity, PublicKey, RealmId } from '../crypto/index.js';
-import { blockEvents, decodeBlock, verifyBlock } from './block.js';
+import { blockEvents, chainLink, decodeBlock, verifyBlock } from './block.js';
 import type { ChainHead, SignedBlock } from './block.js';
 import type { LedgerEvent } from './event.js';
 import { isKind } from './event.js';
@@ -262,8 +262,8 @@ export class Ledger {
     const head = await this.#head(heads, h.realm, h.author);
 
     // Author chain: exactly the next block, linked to the head.
-    const expected = head === undefined ? 0 : head.seq + 1;
-    if (h.seq < expected) {
+    const link = chainLink(head, h);
+    if (link === 'behind') {
       const held = await this.store.getBlockAt(h.realm, h.author, h.seq);
       if (held !== undefined && held.id !== block.id) {
         forks.push({ realm: h.realm, author: h.author, seq: h.seq, held, conflicting: block });
@@ -277,19 +277,19 @@ export class Ledger {
         `block ${block.id} conflicts with the chain of ${h.author}`,
       );
     }
-    if (h.seq > expected) {
+    if (link === 'ahead') {
+      const expected = head === undefined ? 0 : head.seq + 1;
       return new LedgerError(
         'CHAIN_GAP',
         `block ${h.seq} of ${h.author} arrived before block ${expected}`,
       );
     }
-    if (head !== undefined && (h.prev !== head.id || h.first !== head.nextEvent)) {
-      return new LedgerError('WRONG_PREV', `block ${block.id} does not follow block ${head.id}`);
-    }
-    if (head === undefined && h.first !== 0) {
+    if (link === 'unlinked') {
       return new LedgerError(
         'WRONG_PREV',
-        `the first block of a chain starts at event 0, not ${h.first}`,
+        head === undefined
+          ? `the first block of a chain starts at event 0, not ${h.first}`
+          : `block ${block.id} does not follow block ${head.id}`,
       );
     }
 

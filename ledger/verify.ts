@@ -1,5 +1,6 @@
 import type { BlockId, EventId, RealmId } from '../crypto/index.js';
 import type { BlockCheck } from './block-check.js';
+import { chainLink } from './block.js';
 import { inlineChecker, workerChecker } from './block-checker.js';
 import type { BlockChecker } from './block-checker.js';
 import type { LedgerErrorCode } from './errors.js';
@@ -116,15 +117,17 @@ class OrderedChecks {
     if (c.id !== id) this.#problem(id, 'BAD_ROOT', `block stored as ${id} hashes to ${c.id}`);
     const key = `${c.realm}:${c.author}`;
     const head = this.#heads.get(key);
-    const expected = head === undefined ? 0 : head.seq + 1;
-    if (c.seq !== expected) {
+    const link = chainLink(head, c);
+    if (link === 'behind' || link === 'ahead') {
+      const expected = head === undefined ? 0 : head.seq + 1;
+      const code = link === 'behind' ? 'CHAIN_FORK' : 'CHAIN_GAP';
+      this.#problem(c.id, code, `block ${c.seq} of ${c.author}, expected ${expected}`);
+    } else if (link === 'unlinked') {
       this.#problem(
         c.id,
-        c.seq < expected ? 'CHAIN_FORK' : 'CHAIN_GAP',
-        `block ${c.seq} of ${c.author}, expected ${expected}`,
+        'WRONG_PREV',
+        `block ${c.id} does not follow ${head?.id ?? 'the chain start'}`,
       );
-    } else if (head !== undefined && (c.prev !== head.id || c.first !== head.nextEvent)) {
-      this.#problem(c.id, 'WRONG_PREV', `block ${c.id} does not follow ${head.id}`);
     }
     this.#heads.set(key, { seq: c.seq, id: c.id, nextEvent: c.first + c.count });
 
