@@ -100,7 +100,7 @@ describe('the fast codec against cborg, the oracle', () => {
 });
 
 describe('sha256 backends agree', () => {
-  it('as-sha256 equals node:crypto, for single inputs and Merkle pairs', () => {
+  it('sha256 (WebAssembly below 128 bytes, OpenSSL from 128) equals a streaming node:crypto hash, for single inputs and Merkle pairs', () => {
     fc.assert(
       fc.property(
         fc.uint8Array({ maxLength: 600 }),

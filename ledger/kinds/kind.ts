@@ -1,6 +1,7 @@
 import * as v from 'valibot';
 import type { GenotypeId } from '../../crypto/index.js';
 import { LedgerError } from '../errors.js';
+import { isMap } from './accept.js';
 
 /**
  * What every event kind provides: its wire schema, the conversion both ways,
@@ -13,6 +14,13 @@ export interface KindCodec<K extends string, B> {
   readonly version: number;
   /** Validates a decoded wire body of version `version` (upgrading older ones). */
   decode(wire: unknown, version: number): B;
+  /** {@link decode} through the schema alone (the reference the fast path is held to). */
+  decodeBySchema(wire: unknown, version: number): B;
+  /**
+   * The kind's fast path for current-version bodies, if it has one: the body
+   * when `wire` is certainly valid, else undefined.
+   */
+  readonly accept?: (wire: Record<string, unknown>) => B | undefined;
   /** The wire form of a body (ids as raw bytes). */
   encode(body: B): unknown;
   /** Genotype ids the body names, for the genotype index. */
@@ -34,6 +42,13 @@ export function defineKind<K extends string, B>(spec: {
   genotypes?: (body: B) => GenotypeId[];
   /** Fast conversion of an already validated wire body (see {@link KindCodec.fromTrusted}). */
   fromTrusted?: (wire: never) => NoInfer<B>;
+  /**
+   * A fast path for untrusted current-version bodies: the body when `wire`
+   * is certainly valid, else undefined (and the schema decides and reports).
+   * It must accept nothing the schema refuses and give what the schema gives
+   * (property-tested in `accept.prop.test.ts`).
+   */
+  accept?: (wire: Record<string, unknown>) => NoInfer<B> | undefined;
   /** Upgrades a wire body of an older version to the current wire form. */
   migrate?: (wire: unknown, fromVersion: number) => unknown;
 }): KindCodec<K, B> {
@@ -41,6 +56,13 @@ export function defineKind<K extends string, B>(spec: {
     kind: spec.kind,
     version: spec.version,
     decode(wire, version) {
+      if (spec.accept !== undefined && version === spec.version && isMap(wire)) {
+        const body = spec.accept(wire);
+        if (body !== undefined) return body;
+      }
+      return codec.decodeBySchema(wire, version);
+    },
+    decodeBySchema(wire, version) {
       const current = version < spec.version && spec.migrate ? spec.migrate(wire, version) : wire;
       const result = v.safeParse(spec.schema, current);
       if (!result.success) {
@@ -53,6 +75,7 @@ export function defineKind<K extends string, B>(spec: {
       }
       return result.output;
     },
+    ...(spec.accept === undefined ? {} : { accept: spec.accept }),
     encode: spec.encode,
     genotypes: spec.genotypes ?? (() => []),
     fromTrusted:

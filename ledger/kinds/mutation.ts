@@ -1,6 +1,7 @@
 import * as v from 'valibot';
 import type { GenotypeId } from '../../crypto/index.js';
 import { defineKind } from './kind.js';
+import { isFinite, isUint, isUint32, keyCount, wireIdHex } from './accept.js';
 import { hexId, idBytes, uint, uint32, wireId } from './wire.js';
 
 /** One applied operator: its name, then its drawn parameters. */
@@ -36,6 +37,16 @@ const op = v.pipe(
   v.check((o) => typeof o[0] === 'string', 'an operator starts with its name'),
 );
 
+/** `op`, checked by hand. */
+function isOp(o: unknown): o is AppliedOp {
+  if (!Array.isArray(o) || o.length === 0 || typeof o[0] !== 'string') return false;
+  for (let i = 1; i < o.length; i++) {
+    const x: unknown = o[i];
+    if (typeof x !== 'string' && !isFinite(x)) return false;
+  }
+  return true;
+}
+
 /** Codec of `mutation` events. */
 export const mutationKind = defineKind({
   kind: 'mutation',
@@ -48,6 +59,27 @@ export const mutationKind = defineKind({
     seed: uint32,
     ops: v.array(op),
   }) as unknown as v.GenericSchema<unknown, MutationBody>,
+  accept: (w) => {
+    const { generation, seed, ops } = w;
+    const parent = wireIdHex<GenotypeId>(w.parent);
+    const child = wireIdHex<GenotypeId>(w.child);
+    const mate = w.mate === undefined ? undefined : wireIdHex<GenotypeId>(w.mate);
+    if (
+      keyCount(w) !== (w.mate === undefined ? 5 : 6) ||
+      parent === undefined ||
+      child === undefined ||
+      (w.mate !== undefined && mate === undefined) ||
+      !isUint(generation) ||
+      !isUint32(seed) ||
+      !Array.isArray(ops) ||
+      !ops.every(isOp)
+    ) {
+      return undefined;
+    }
+    return mate === undefined
+      ? { generation, parent, child, seed, ops }
+      : { generation, parent, mate, child, seed, ops };
+  },
   encode: (b: MutationBody) => {
     // Keys in canonical order (shorter first, then bytewise): the encoder then need not sort.
     const tail = {

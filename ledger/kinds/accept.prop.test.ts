@@ -1,0 +1,150 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { decodeCanonical, encodeCanonical, idFromBytes } from '../../crypto/index.js';
+import { fcParams } from '../../property-tests/fc.js';
+import type { KindCodec } from './kind.js';
+import { kinds } from './registry.js';
+
+const id = fc.uint8Array({ minLength: 32, maxLength: 32 }).map((b) => idFromBytes(b));
+const finite = fc.double({ noNaN: true, noDefaultInfinity: true });
+const uint32 = fc.nat({ max: 0xffffffff });
+
+/** Valid in-memory bodies of the kinds that have a fast path. */
+const validBodies: Record<string, fc.Arbitrary<unknown>> = {
+  mutation: fc.record(
+    {
+      generation: fc.nat(),
+      parent: id,
+      mate: id,
+      child: id,
+      seed: uint32,
+      ops: fc.array(
+        fc
+          .tuple(fc.string(), fc.array(fc.oneof(fc.string(), finite), { maxLength: 4 }))
+          .map(([name, params]) => [name, ...params]),
+        { maxLength: 4 },
+      ),
+    },
+    { requiredKeys: ['generation', 'parent', 'child', 'seed', 'ops'] },
+  ),
+  evaluation: fc.record({
+    run: id,
+    genotype: id,
+    task: fc.record({ id: fc.string({ minLength: 1, maxLength: 200 }), version: fc.nat() }),
+    seed: uint32,
+    fitness: fc.oneof(finite, fc.array(finite, { maxLength: 3 })),
+    cost: fc.double({ min: 0, noNaN: true, noDefaultInfinity: true }),
+    solved: fc.boolean(),
+    evaluations: fc.integer({ min: 1, max: 2 ** 40 }),
+  }),
+  selection: fc.record({
+    run: id,
+    generation: fc.nat(),
+    previous: fc.option(id, { nil: null }),
+    survivors: fc.array(id, { maxLength: 4 }),
+    method: fc.string({ maxLength: 100 }),
+    best: finite,
+  }),
+};
+
+/** Wrong values of every shape the schemas tell apart. */
+const anyValue = fc.oneof(
+  fc.constant(null),
+  fc.boolean(),
+  fc.integer({ min: -5, max: 2 ** 33 }),
+  fc.double({ noNaN: true, noDefaultInfinity: true }),
+  fc.string({ maxLength: 210 }),
+  fc.uint8Array({ minLength: 30, maxLength: 34 }),
+  fc.array(fc.oneof(fc.string(), fc.integer(), fc.uint8Array({ maxLength: 33 })), {
+    maxLength: 3,
+  }),
+  fc.dictionary(fc.string({ maxLength: 8 }), fc.oneof(fc.string(), fc.nat()), { maxKeys: 3 }),
+);
+
+/** A decoded wire body, as the canonical decoder hands it to a kind. */
+const toWire = (codec: KindCodec<string, unknown>, body: unknown) =>
+  decodeCanonical(encodeCanonical(codec.encode(body))) as Record<string, unknown>;
+
+/** One change to a wire map, somewhere in it: a value replaced, a key dropped or added. */
+function corrupt(
+  wire: Record<string, unknown>,
+  path: number[],
+  value: unknown,
+  op: 'set' | 'drop' | 'add',
+): void {
+  let target: unknown = wire;
+  for (const step of path.slice(0, -1)) {
+    const keys = target !== null && typeof target === 'object' ? Object.keys(target) : [];
+    if (keys.length === 0) break;
+    const next = (target as Record<string, unknown>)[keys[step % keys.length]!];
+    if (next === null || typeof next !== 'object' || next instanceof Uint8Array) break;
+    target = next;
+  }
+  const keys = Object.keys(target as object);
+  const key = keys.length === 0 ? 'x' : keys[path[path.length - 1]! % keys.length]!;
+  const map = target as Record<string, unknown>;
+  if (op === 'drop') delete map[key];
+  else if (op === 'add') map[`${key}_extra`] = value;
+  else map[key] = value;
+}
+
+describe('kinds: fast acceptance paths agree with their schemas', () => {
+  for (const [kind, body] of Object.entries(validBodies)) {
+    const codec = kinds[kind as keyof typeof kinds] as KindCodec<string, unknown>;
+
+    it(`${kind}: every valid body is taken by the fast path, with the schema's result`, () => {
+      expect(codec.accept).toBeDefined();
+      fc.assert(
+        fc.property(body, (b) => {
+          const wire = toWire(codec, b);
+          const fast = codec.accept!(wire);
+          expect(fast).toBeDefined();
+          expect(fast).toStrictEqual(codec.decodeBySchema(toWire(codec, b), codec.version));
+        }),
+        fcParams({ numRuns: 300 }),
+      );
+    });
+
+    it(`${kind}: a corrupted body is taken by the fast path only when the schema takes it alike`, () => {
+      fc.assert(
+        fc.property(
+          body,
+          fc.array(fc.nat(), { minLength: 1, maxLength: 3 }),
+          anyValue,
+          fc.constantFrom('set', 'drop', 'add'),
+          (b, path, value, op: 'set' | 'drop' | 'add') => {
+            const changed = toWire(codec, b);
+            corrupt(changed, path, value, op);
+            // Only what a canonical decoder can produce (no holes, no extra array props).
+            let wire: Record<string, unknown>;
+            try {
+              wire = decodeCanonical(encodeCanonical(changed)) as Record<string, unknown>;
+            } catch {
+              return;
+            }
+            const fast = codec.accept!(wire);
+            if (fast === undefined) return;
+            expect(fast).toStrictEqual(codec.decodeBySchema(wire, codec.version));
+          },
+        ),
+        fcParams({ numRuns: 2000 }),
+      );
+    });
+  }
+
+  it('a body the fast path refuses is refused by the schema with its message', () => {
+    const wire = toWire(kinds.evaluation, {
+      run: 'ab'.repeat(32),
+      genotype: 'cd'.repeat(32),
+      task: { id: 'xor', version: 1 },
+      seed: 1,
+      fitness: 1,
+      cost: 1,
+      solved: false,
+      evaluations: 1,
+    });
+    wire.evaluations = 0;
+    expect(kinds.evaluation.accept!(wire)).toBeUndefined();
+    expect(() => kinds.evaluation.decode(wire, 1)).toThrow(/evaluations/);
+  });
+});
