@@ -16,6 +16,13 @@ export function fromHex(hex: string, expectedBytes?: number): Uint8Array {
   return new Uint8Array(Buffer.from(hex, 'hex'));
 }
 
+/** A Buffer over the same memory as `bytes` (no copy), for Node's conversions. */
+export function bufferView(bytes: Uint8Array): Buffer {
+  return Buffer.isBuffer(bytes)
+    ? bytes
+    : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
 /** True when both byte strings are equal. Not constant-time: never use it on secrets. */
 export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
   if (a.byteLength !== b.byteLength) return false;

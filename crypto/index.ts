@@ -1,4 +1,4 @@
-export { bytesEqual, concatBytes, fromHex, toHex } from './bytes.js';
+export { bufferView, bytesEqual, concatBytes, fromHex, toHex } from './bytes.js';
 export { decodeCanonical, decodeWithCborg, encodeCanonical, encodeWithCborg } from './canonical.js';
 export type { Canonical } from './canonical.js';
 export { CodedError } from './coded-error.js';

@@ -1,5 +1,6 @@
-import type { BlockId, EventId, PublicKey, RealmId } from '../crypto/index.js';
-import { blockEvents, decodeBlock } from './block.js';
+import { idToBytes } from '../crypto/index.js';
+import type { BlockId, PublicKey, RealmId } from '../crypto/index.js';
+import { blockEvents, decodeBlockWithIds } from './block.js';
 import type { LedgerEvent } from './event.js';
 import { LedgerError } from './errors.js';
 import type { LedgerErrorCode } from './errors.js';
@@ -7,8 +8,9 @@ import type { LedgerErrorCode } from './errors.js';
 /**
  * What can be checked of one block on its own (signature, Merkle root,
  * canonical form and schema of every event), reduced to what the ordered
- * checks need (chain, realm, membership, dependencies). Plain data, so it
- * crosses a worker boundary cheaply.
+ * checks need (chain, realm, membership, dependencies). Plain data whose
+ * bulk (ids and dependencies) sits in two byte arrays, so it crosses a
+ * worker boundary by transfer, not by cloning a thousand strings.
  */
 export type BlockCheck =
   | {
@@ -20,9 +22,12 @@ export type BlockCheck =
       readonly prev: BlockId | null;
       readonly first: number;
       readonly count: number;
-      readonly eventIds: readonly EventId[];
-      /** Dependencies of each event. */
-      readonly deps: readonly (readonly EventId[])[];
+      /** The event ids, 32 raw bytes each, in block order. */
+      readonly ids: Uint8Array;
+      /** Every event's dependencies, 32 raw bytes each, event after event. */
+      readonly deps: Uint8Array;
+      /** Where event `i`'s dependencies end in `deps`, counted in ids. */
+      readonly depEnds: Uint32Array;
       /** Genesis and membership events: the realm rules need them. */
       readonly realmEvents: readonly LedgerEvent[];
     }
@@ -31,9 +36,17 @@ export type BlockCheck =
 /** Checks one encoded block on its own. */
 export function checkBlock(bytes: Uint8Array): BlockCheck {
   try {
-    const block = decodeBlock(bytes, { verify: true });
+    const { block, idBytes } = decodeBlockWithIds(bytes, { verify: true });
     const events = blockEvents(block);
     const h = block.header;
+    const ids = new Uint8Array(h.count * 32);
+    idBytes!.forEach((raw, i) => ids.set(raw, i * 32));
+    const depEnds = new Uint32Array(h.count);
+    let total = 0;
+    events.forEach((e, i) => (depEnds[i] = total += e.deps.length));
+    const deps = new Uint8Array(total * 32);
+    let at = 0;
+    for (const e of events) for (const dep of e.deps) deps.set(idToBytes(dep), 32 * at++);
     return {
       ok: true,
       id: block.id,
@@ -43,8 +56,9 @@ export function checkBlock(bytes: Uint8Array): BlockCheck {
       prev: h.prev,
       first: h.first,
       count: h.count,
-      eventIds: block.eventIds,
-      deps: events.map((e) => e.deps),
+      ids,
+      deps,
+      depEnds,
       realmEvents: events.filter(
         (e) => e.known && (e.kind === 'genesis' || e.kind === 'membership'),
       ),
@@ -54,3 +68,12 @@ export function checkBlock(bytes: Uint8Array): BlockCheck {
     return { ok: false, code: 'SCHEMA_VIOLATION', message: (err as Error).message };
   }
 }
+
+/** The buffers of `checks` that can move to another thread instead of being copied. */
+export function transferablesOf(checks: readonly BlockCheck[]): ArrayBuffer[] {
+  return checks.flatMap((c) =>
+    c.ok ? [c.ids.buffer, c.deps.buffer, c.depEnds.buffer].filter(isOwnBuffer) : [],
+  );
+}
+
+const isOwnBuffer = (b: ArrayBufferLike): b is ArrayBuffer => b instanceof ArrayBuffer;

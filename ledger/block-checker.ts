@@ -59,7 +59,13 @@ export function workerChecker(workers = availableParallelism()): BlockChecker {
       slot.busy++;
       return new Promise((resolve, reject) => {
         waiting.set(id, { resolve, reject });
-        slot.worker.postMessage({ id, blocks });
+        // Each block is copied once into a buffer of its own and moved, not
+        // serialised and copied again (the caller's buffers stay its own).
+        const own = blocks.map((b) => b.slice());
+        slot.worker.postMessage(
+          { id, blocks: own },
+          own.map((b) => b.buffer),
+        );
       });
     },
     async close() {

@@ -14,7 +14,7 @@ import {
 import type { BlockId, EventId, Identity, ProofStep, PublicKey, RealmId } from '../crypto/index.js';
 import type { LedgerEvent } from './event.js';
 import { LedgerError, Limits } from './errors.js';
-import { decodeRecord, eventIdOf } from './record.js';
+import { decodeRecord, eventIdBytes, eventIdOf } from './record.js';
 import type { DecodeRecordOptions } from './record.js';
 
 const BLOCK_ID_TAG = 'evoledger/block-id/v1';
@@ -91,10 +91,11 @@ function encodeHeader(h: BlockHeader): Uint8Array {
   });
 }
 
-function eventIdsOf(header: BlockHeader, records: readonly Uint8Array[]): EventId[] {
+/** The raw 32-byte ids of a block's records. */
+function eventIdBytesOf(header: BlockHeader, records: readonly Uint8Array[]): Uint8Array[] {
   const realm = idToBytes(header.realm);
   const author = idToBytes(header.author);
-  return records.map((r, i) => eventIdOf(realm, author, header.first + i, r));
+  return records.map((r, i) => eventIdBytes(realm, author, header.first + i, r));
 }
 
 /**
@@ -108,7 +109,7 @@ export function sealBlock(
   records: readonly Uint8Array[],
   eventIds?: readonly EventId[],
   /** The ids as raw bytes, when the caller has them (spares decoding hex). */
-  eventIdBytes?: readonly Uint8Array[],
+  idBytes?: readonly Uint8Array[],
 ): SignedBlock {
   if (records.length === 0 || records.length > Limits.maxBlockEvents) {
     throw new LedgerError('OVERSIZED', `a block holds 1 to ${Limits.maxBlockEvents} events`);
@@ -122,8 +123,12 @@ export function sealBlock(
     first: head === undefined ? 0 : head.nextEvent,
     count: records.length,
   };
-  const ids = eventIds ?? eventIdsOf({ ...partial, root: new Uint8Array(32) }, records);
-  const leaves = eventIdBytes ?? ids.map((id) => idToBytes(id));
+  const leaves =
+    idBytes ??
+    (eventIds !== undefined
+      ? eventIds.map((id) => idToBytes(id))
+      : eventIdBytesOf({ ...partial, root: new Uint8Array(32) }, records));
+  const ids = eventIds ?? leaves.map((raw) => idFromBytes<EventId>(raw));
   const header: BlockHeader = { ...partial, root: merkleRoot(leaves) };
   const headerBytes = encodeHeader(header);
   const signature = identity.sign(SigningDomains.block, headerBytes);
@@ -185,12 +190,27 @@ export interface DecodeBlockOptions {
   readonly verify?: boolean;
 }
 
+/** A decoded block, with its event ids also as raw bytes when decoding hashed them. */
+export interface DecodedBlock {
+  readonly block: SignedBlock;
+  /** The event ids as raw bytes; undefined when they were given (`eventIds`), not hashed. */
+  readonly idBytes: readonly Uint8Array[] | undefined;
+}
+
 /**
  * Decodes a block. With `verify`, throws `INVALID_SIGNATURE`, `BAD_ROOT`,
  * `OVERSIZED` or `SCHEMA_VIOLATION` for anything that is not a well-formed,
  * correctly signed block.
  */
 export function decodeBlock(bytes: Uint8Array, options: DecodeBlockOptions = {}): SignedBlock {
+  return decodeBlockWithIds(bytes, options).block;
+}
+
+/** {@link decodeBlock}, also giving the raw event ids it hashed (what a verifier hands on). */
+export function decodeBlockWithIds(
+  bytes: Uint8Array,
+  options: DecodeBlockOptions = {},
+): DecodedBlock {
   const verify = options.verify ?? true;
   if (bytes.byteLength > Limits.maxBlockBytes) {
     throw new LedgerError('OVERSIZED', `block is ${bytes.byteLength} bytes`);
@@ -227,24 +247,30 @@ export function decodeBlock(bytes: Uint8Array, options: DecodeBlockOptions = {})
     );
   }
   const known = !verify && options.eventIds?.length === recs.length ? options.eventIds : undefined;
-  const eventIds = known ?? eventIdsOf(header, recs);
+  const idBytes = known === undefined ? eventIdBytesOf(header, recs) : undefined;
   const block: SignedBlock = {
     id: idFromBytes<BlockId>(taggedHash(BLOCK_ID_TAG, headerBytes)),
     header,
     headerBytes,
     signature,
     records: recs,
-    eventIds,
+    eventIds: known ?? idBytes!.map((raw) => idFromBytes<EventId>(raw)),
     bytes,
   };
-  if (verify) verifyBlock(block);
-  return block;
+  if (verify) checkRootAndSignature(block, idBytes!);
+  return { block, idBytes };
 }
 
 /** Checks a block's Merkle root and signature; throws `BAD_ROOT` or `INVALID_SIGNATURE`. */
 export function verifyBlock(block: SignedBlock): void {
-  const root = merkleRoot(block.eventIds.map((id) => idToBytes(id)));
-  if (!bytesEqual(root, block.header.root)) {
+  checkRootAndSignature(
+    block,
+    block.eventIds.map((id) => idToBytes(id)),
+  );
+}
+
+function checkRootAndSignature(block: SignedBlock, idBytes: readonly Uint8Array[]): void {
+  if (!bytesEqual(merkleRoot(idBytes), block.header.root)) {
     throw new LedgerError('BAD_ROOT', `block ${block.id}: events do not match the Merkle root`);
   }
   const ok = verifyTagged(
