@@ -7,10 +7,12 @@ import {
   decodeWithCborg,
   encodeCanonical,
   encodeWithCborg,
+  fromHex,
   nobleBackend,
   nodeBackend,
   sha256,
   sha256Pair,
+  toHex,
 } from '../crypto/index.js';
 import { fcParams } from './fc.js';
 
@@ -112,6 +114,21 @@ describe('sha256 backends agree', () => {
           expect(bytesEqual(sha256Pair(a, b), ref(new Uint8Array([...a, ...b])))).toBe(true);
         },
       ),
+      fcParams(),
+    );
+  });
+});
+
+describe('hex conversions', () => {
+  it('toHex equals Buffer hex and fromHex inverts it, for views anywhere in a buffer', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 80 }), fc.nat(), fc.nat(), (bytes, a, b) => {
+        const start = bytes.length === 0 ? 0 : a % bytes.length;
+        const view = bytes.subarray(start, start + (b % (bytes.length - start + 1)));
+        const hex = toHex(view);
+        expect(hex).toBe(Buffer.from(view).toString('hex'));
+        expect(bytesEqual(fromHex(hex), view)).toBe(true);
+      }),
       fcParams(),
     );
   });
