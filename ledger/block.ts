@@ -91,6 +91,19 @@ function encodeHeader(h: BlockHeader): Uint8Array {
   });
 }
 
+/**
+ * Raw event ids of the blocks this process sealed or decoded (and so hashed
+ * itself): index writers and verifiers use them instead of converting hex
+ * back. A block object made any other way (a copy, a test's tampered block)
+ * is not in it, and its hex ids are converted.
+ */
+const rawIds = new WeakMap<SignedBlock, readonly Uint8Array[]>();
+
+/** The event ids of `block` as 32 raw bytes each, in block order. */
+export function eventIdBytesOfBlock(block: SignedBlock): readonly Uint8Array[] {
+  return rawIds.get(block) ?? block.eventIds.map((id) => idToBytes(id));
+}
+
 /** The raw 32-byte ids of a block's records. */
 function eventIdBytesOf(header: BlockHeader, records: readonly Uint8Array[]): Uint8Array[] {
   const realm = idToBytes(header.realm);
@@ -136,7 +149,7 @@ export function sealBlock(
   if (bytes.byteLength > Limits.maxBlockBytes) {
     throw new LedgerError('OVERSIZED', `block is ${bytes.byteLength} bytes`);
   }
-  return {
+  const block: SignedBlock = {
     id: idFromBytes<BlockId>(taggedHash(BLOCK_ID_TAG, headerBytes)),
     header,
     headerBytes,
@@ -145,6 +158,8 @@ export function sealBlock(
     eventIds: ids,
     bytes,
   };
+  rawIds.set(block, leaves);
+  return block;
 }
 
 function fail(message: string): never {
@@ -257,16 +272,14 @@ export function decodeBlockWithIds(
     eventIds: known ?? idBytes!.map((raw) => idFromBytes<EventId>(raw)),
     bytes,
   };
+  if (idBytes !== undefined) rawIds.set(block, idBytes);
   if (verify) checkRootAndSignature(block, idBytes!);
   return { block, idBytes };
 }
 
 /** Checks a block's Merkle root and signature; throws `BAD_ROOT` or `INVALID_SIGNATURE`. */
 export function verifyBlock(block: SignedBlock): void {
-  checkRootAndSignature(
-    block,
-    block.eventIds.map((id) => idToBytes(id)),
-  );
+  checkRootAndSignature(block, eventIdBytesOfBlock(block));
 }
 
 function checkRootAndSignature(block: SignedBlock, idBytes: readonly Uint8Array[]): void {

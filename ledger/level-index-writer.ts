@@ -1,4 +1,5 @@
 import type { Level } from 'level';
+import { eventIdBytesOfBlock } from './block.js';
 import type { SignedBlock } from './block.js';
 import type { LedgerEvent } from './event.js';
 import { genotypesOf } from './event-index.js';
@@ -51,13 +52,14 @@ export function putBlock(
   const n = events.length;
   const eventKeys = Buffer.allocUnsafe(n * 33);
   const eventValues = Buffer.allocUnsafe(n * 10);
+  const ids = eventIdBytesOfBlock(block);
   const byKind = new Map<string, number[]>();
   const byGenotype = new Map<string, number[]>();
   for (let i = 0; i < n; i++) {
     const e = events[i]!;
     const k = i * 33;
     eventKeys[k] = Table.events;
-    eventKeys.write(block.eventIds[i]!, k + 1, 32, 'hex');
+    eventKeys.set(ids[i]!, k + 1);
     const v = i * 10;
     pos.copy(eventValues, v);
     eventValues.writeUInt16BE(i, v + 8);
