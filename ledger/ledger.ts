@@ -74,6 +74,46 @@ const WAITS: ReadonlySet<LedgerErrorCode> = new Set([
 const chainKey = (realm: RealmId, author: PublicKey) => `${realm}:${author}`;
 
 /**
+ * Blocks admitted by an ingest call whose write is not yet durable. Later
+ * calls validate against them as if they were stored, so validating the
+ * next batch overlaps writing the last one (the store's own thread writes
+ * while this one checks).
+ */
+class InFlight {
+  readonly blocks = new Map<BlockId, SignedBlock>();
+  /** By chain and sequence number (`realm:author:seq`), for fork evidence. */
+  readonly seats = new Map<string, SignedBlock>();
+  readonly heads = new Map<string, ChainHead>();
+  readonly events = new Set<EventId>();
+  /** The last write queued: a write waits for the one before it, and fails with it. */
+  last: Promise<void> = Promise.resolve();
+  calls = 0;
+
+  /** Adds admitted `blocks`; `heads` holds their chains' heads after them. */
+  add(blocks: readonly SignedBlock[], heads: ReadonlyMap<string, ChainHead | null>): void {
+    for (const b of blocks) {
+      const key = chainKey(b.header.realm, b.header.author);
+      this.blocks.set(b.id, b);
+      this.seats.set(`${key}:${b.header.seq}`, b);
+      for (const id of b.eventIds) this.events.add(id);
+      const head = heads.get(key);
+      if (head !== null && head !== undefined) this.heads.set(key, head);
+    }
+  }
+
+  /** Forgets `blocks` once they are stored (or their write failed). */
+  remove(blocks: readonly SignedBlock[]): void {
+    for (const b of blocks) {
+      this.blocks.delete(b.id);
+      const key = chainKey(b.header.realm, b.header.author);
+      this.seats.delete(`${key}:${b.header.seq}`);
+      for (const id of b.eventIds) this.events.delete(id);
+      if (this.heads.get(key)?.id === b.id) this.heads.delete(key);
+    }
+  }
+}
+
+/**
  * The ledger: a store plus the rules of what may enter it. Every block is
  * checked (signature, Merkle root, author chain, realm, membership, schema,
  * dependencies) before it is stored; a bad block is reported with its code
@@ -83,8 +123,9 @@ export class Ledger {
   readonly store: EventStore;
   readonly #realms = new Map<RealmId, RealmState>();
   readonly #writers = new Map<string, Promise<LedgerWriter>>();
-  /** Serialises ingestion so chain checks see a consistent head. */
+  /** Serialises validation so chain checks see a consistent head. */
   #queue: Promise<unknown> = Promise.resolve();
+  readonly #inFlight = new InFlight();
 
   private constructor(store: EventStore) {
     this.store = store;
@@ -121,9 +162,10 @@ export class Ledger {
     const key = chainKey(realm, identity.publicKey);
     let writer = this.#writers.get(key);
     if (writer === undefined) {
-      writer = this.store
-        .head(realm, identity.publicKey)
-        .then((head) => new LedgerWriter(this, identity, realm, head, options));
+      const inFlight = this.#inFlight.heads.get(key);
+      writer = (
+        inFlight ? Promise.resolve(inFlight) : this.store.head(realm, identity.publicKey)
+      ).then((head) => new LedgerWriter(this, identity, realm, head, options));
       this.#writers.set(key, writer);
       writer.catch(() => this.#writers.delete(key));
     }
@@ -150,15 +192,19 @@ export class Ledger {
     input: readonly (SignedBlock | Uint8Array)[],
     options: IngestOptions = {},
   ): Promise<IngestReport> {
-    const run = this.#queue.then(() => this.#ingest(input, options));
-    this.#queue = run.catch(() => undefined);
-    return run;
+    // Calls validate one after the other; a call's write may still be in
+    // flight while the next one validates (see InFlight). Each call
+    // resolves once its own blocks are durable.
+    const validated = this.#queue.then(() => this.#validate(input, options));
+    this.#queue = validated.catch(() => undefined);
+    return validated.then((v) => v.durable);
   }
 
-  async #ingest(
+  /** Validates a call's blocks and queues their write; `durable` resolves once written. */
+  async #validate(
     input: readonly (SignedBlock | Uint8Array)[],
     options: IngestOptions,
-  ): Promise<IngestReport> {
+  ): Promise<{ durable: Promise<IngestReport> }> {
     const rejected: Rejection[] = [];
     const forks: ForkEvidence[] = [];
     let duplicates = 0;
@@ -189,7 +235,11 @@ export class Ledger {
         reject(item instanceof Uint8Array ? null : item, err);
         continue;
       }
-      if (seen.has(block.id) || (await this.store.hasBlock(block.id))) {
+      if (
+        seen.has(block.id) ||
+        this.#inFlight.blocks.has(block.id) ||
+        (await this.store.hasBlock(block.id))
+      ) {
         duplicates++;
         continue;
       }
@@ -239,14 +289,38 @@ export class Ledger {
     }
     for (const c of pending) reject(c.block, waiting.get(c));
     const retryable = pending.map((c) => c.block);
+    const report: IngestReport = { accepted, duplicates, rejected, forks, retryable };
+    if (accepted.length === 0) return { durable: Promise.resolve(report) };
 
-    if (accepted.length > 0) await this.store.append(accepted, acceptedEvents);
-    return { accepted, duplicates, rejected, forks, retryable };
+    // Queue the write behind the writes still in flight: it lands after
+    // them, and fails with them (its blocks may follow theirs).
+    const inFlight = this.#inFlight;
+    inFlight.add(accepted, heads);
+    const previous = inFlight.calls > 0 ? inFlight.last : Promise.resolve();
+    inFlight.calls++;
+    const write = previous.then(() => this.store.append(accepted, acceptedEvents));
+    inFlight.last = write;
+    const settle = () => {
+      inFlight.remove(accepted);
+      inFlight.calls--;
+    };
+    return {
+      durable: write.then(
+        () => (settle(), report),
+        (err: unknown) => {
+          settle();
+          throw err;
+        },
+      ),
+    };
   }
 
   async #head(heads: Map<string, ChainHead | null>, realm: RealmId, author: PublicKey) {
     const key = chainKey(realm, author);
-    if (!heads.has(key)) heads.set(key, (await this.store.head(realm, author)) ?? null);
+    if (!heads.has(key)) {
+      const head = this.#inFlight.heads.get(key) ?? (await this.store.head(realm, author));
+      heads.set(key, head ?? null);
+    }
     return heads.get(key) ?? undefined;
   }
 
@@ -264,7 +338,9 @@ export class Ledger {
     // Author chain: exactly the next block, linked to the head.
     const link = chainLink(head, h);
     if (link === 'behind') {
-      const held = await this.store.getBlockAt(h.realm, h.author, h.seq);
+      const held =
+        this.#inFlight.seats.get(`${chainKey(h.realm, h.author)}:${h.seq}`) ??
+        (await this.store.getBlockAt(h.realm, h.author, h.seq));
       if (held !== undefined && held.id !== block.id) {
         forks.push({ realm: h.realm, author: h.author, seq: h.seq, held, conflicting: block });
         return new LedgerError(
@@ -342,7 +418,9 @@ export class Ledger {
         );
       }
       for (const dep of e.deps) {
-        if (!inBlock.has(dep) && !batchEvents.has(dep)) elsewhere.push({ event: e.id, dep });
+        if (!inBlock.has(dep) && !batchEvents.has(dep) && !this.#inFlight.events.has(dep)) {
+          elsewhere.push({ event: e.id, dep });
+        }
       }
       inBlock.add(e.id);
     }

@@ -4,7 +4,7 @@ import type { Readable, Writable } from 'node:stream';
 import { sha256 } from '../crypto/index.js';
 import type { RealmId } from '../crypto/index.js';
 import { LedgerError } from './errors.js';
-import type { Ledger, Rejection } from './ledger.js';
+import type { IngestReport, Ledger, Rejection } from './ledger.js';
 import type { BlockRange, EventStore } from './store.js';
 import type { SignedBlock } from './block.js';
 
@@ -199,18 +199,30 @@ export async function importLogStream(
   let waiting: SignedBlock[] = [];
   let batch: Uint8Array[] = [];
 
-  const submit = async (final: boolean) => {
-    const report = await ledger.ingest(
-      [...waiting, ...batch],
-      options.realm ? { realm: options.realm } : {},
-    );
-    batch = [];
+  const tally = (report: IngestReport, final: boolean) => {
     accepted += report.accepted.length;
     events += report.accepted.reduce((n, b) => n + b.header.count, 0);
     duplicates += report.duplicates;
     const retry = new Set<string | null>(report.retryable.map((b) => b.id));
     for (const r of report.rejected) if (final || !retry.has(r.block)) rejected.push(r);
-    waiting = final ? [] : [...report.retryable];
+    if (!final) waiting.push(...report.retryable);
+  };
+  // Two calls at a time: the ledger validates one while it writes the one
+  // before. Blocks that wait go into the next call but one (the last call
+  // waits for every earlier report, so each gets its final try there).
+  let last: Promise<void> = Promise.resolve();
+  const submit = async (final: boolean) => {
+    if (final) await last;
+    const call = ledger.ingest(
+      [...waiting, ...batch],
+      options.realm ? { realm: options.realm } : {},
+    );
+    waiting = [];
+    batch = [];
+    const before = last;
+    last = Promise.all([before, call]).then(([, report]) => tally(report, final));
+    last.catch(() => undefined); // awaited below or by the next call
+    await (final ? last : before);
   };
 
   for await (const frame of readFrames(source)) {
