@@ -18,6 +18,7 @@ import { CryptoError } from './errors.js';
 
 let buf = new Uint8Array(4096);
 let view = new DataView(buf.buffer);
+let bufView = Buffer.from(buf.buffer);
 let pos = 0;
 
 function ensure(n: number): void {
@@ -28,6 +29,7 @@ function ensure(n: number): void {
   next.set(buf.subarray(0, pos));
   buf = next;
   view = new DataView(buf.buffer);
+  bufView = Buffer.from(buf.buffer);
 }
 
 function head(major: number, n: number): void {
@@ -233,6 +235,68 @@ export function encodeCbor(value: unknown): Uint8Array {
     throw err;
   }
   return buf.slice(0, pos);
+}
+
+/**
+ * Canonical CBOR written piece by piece, for encoders that know their value's
+ * shape (an event kind's body, a record): no intermediate objects, ids
+ * written straight from hex. The caller writes map keys in canonical order
+ * (shorter first, then bytewise) and as many entries as it announced; a
+ * property test holds every such writer to {@link encodeCbor}. It shares
+ * the encoder's buffer: nothing else may encode between `start` and `end`.
+ */
+export const cborWriter = {
+  start(): void {
+    pos = 0;
+  },
+  map(entries: number): void {
+    head(5, entries);
+  },
+  array(items: number): void {
+    head(4, items);
+  },
+  text(s: string): void {
+    if (typeof s !== 'string') unencodable('a text string', s);
+    encodeString(s);
+  },
+  number(n: number): void {
+    if (typeof n !== 'number') unencodable('a number', n);
+    encodeNumber(n);
+  },
+  bool(b: boolean): void {
+    if (typeof b !== 'boolean') unencodable('a boolean', b);
+    ensure(1);
+    buf[pos++] = b ? 0xf5 : 0xf4;
+  },
+  null(): void {
+    ensure(1);
+    buf[pos++] = 0xf6;
+  },
+  /** A byte string of `length` bytes given as lower-case hex. */
+  hexBytes(hex: string, length: number): void {
+    if (typeof hex !== 'string' || hex.length !== length * 2)
+      unencodable(`${length} hex bytes`, hex);
+    head(2, length);
+    ensure(length);
+    if (bufView.write(hex, pos, length, 'hex') !== length) unencodable('hex', hex);
+    pos += length;
+  },
+  /** Any value of the data model, encoded as {@link encodeCbor} would. */
+  value(v: unknown): void {
+    encodeValue(v, 1);
+  },
+  /** The bytes written since `start`. */
+  end(): Uint8Array {
+    return buf.slice(0, pos);
+  },
+};
+
+/** The piecewise canonical writer ({@link cborWriter}). */
+export type CborWriter = typeof cborWriter;
+
+function unencodable(expected: string, got: unknown): never {
+  pos = 0;
+  throw new CryptoError('UNENCODABLE', `expected ${expected}, got ${typeof got}`);
 }
 
 // ---------------------------------------------------------------- decoder

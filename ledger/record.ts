@@ -1,4 +1,5 @@
 import {
+  cborWriter,
   CryptoError,
   decodeCanonical,
   encodeCanonical,
@@ -9,6 +10,7 @@ import {
 import type { EventId, PublicKey, RealmId } from '../crypto/index.js';
 import type { EventDraft, LedgerEvent } from './event.js';
 import { LedgerError, Limits } from './errors.js';
+import type { KindCodec } from './kinds/kind.js';
 import { codecOf } from './kinds/registry.js';
 
 /**
@@ -30,22 +32,43 @@ interface WireRecord {
   body: unknown;
 }
 
-/** Canonical record bytes of a draft. */
-export function encodeRecord(draft: EventDraft): Uint8Array {
-  const codec = codecOf(draft.kind);
-  if (codec === undefined) {
-    throw new LedgerError('SCHEMA_VIOLATION', `unknown event kind "${draft.kind}"`);
-  }
-  // Keys in canonical order, so the encoder need not sort them.
+/** A record through its wire object (keys in canonical order, so the encoder need not sort). */
+function encodeWire(codec: KindCodec<string, unknown>, draft: EventDraft): Uint8Array {
   const wire: WireRecord = {
     v: codec.version,
     body: codec.encode(draft.body),
     deps: draft.deps.map((d) => idToBytes(d)),
     kind: draft.kind,
   };
+  return encodeCanonical(wire);
+}
+
+/** The same bytes as {@link encodeWire}, written straight by the kind. */
+function writeRecord(codec: KindCodec<string, unknown>, draft: EventDraft): Uint8Array {
+  const w = cborWriter;
+  w.start();
+  w.map(4);
+  w.text('v');
+  w.number(codec.version);
+  w.text('body');
+  codec.write!(draft.body, w);
+  w.text('deps');
+  w.array(draft.deps.length);
+  for (const dep of draft.deps) w.hexBytes(dep, 32);
+  w.text('kind');
+  w.text(draft.kind);
+  return w.end();
+}
+
+/** Canonical record bytes of a draft. */
+export function encodeRecord(draft: EventDraft): Uint8Array {
+  const codec = codecOf(draft.kind);
+  if (codec === undefined) {
+    throw new LedgerError('SCHEMA_VIOLATION', `unknown event kind "${draft.kind}"`);
+  }
   let bytes: Uint8Array;
   try {
-    bytes = encodeCanonical(wire);
+    bytes = codec.write === undefined ? encodeWire(codec, draft) : writeRecord(codec, draft);
   } catch (err) {
     if (err instanceof CryptoError) {
       throw new LedgerError('SCHEMA_VIOLATION', `${draft.kind}: ${err.message}`, { cause: err });

@@ -6,7 +6,7 @@ import type { AnyId } from '../../crypto/index.js';
  * hand-written checks of the bulk kinds' wire bodies that spare a valibot
  * run per event (about 2 µs, a tenth of verifying an event). They mirror
  * the schema building blocks of `wire.ts` exactly; a property test
- * (`kinds/accept.prop.test.ts`) holds every fast path to its kind's schema,
+ * (`kinds/fast-paths.prop.test.ts`) holds every fast path to its kind's schema,
  * which stays the single source of truth and the reporter of what is wrong.
  */
 

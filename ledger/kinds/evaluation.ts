@@ -80,6 +80,25 @@ export const evaluationKind = defineKind({
     genotype: idBytes(b.genotype),
     evaluations: b.evaluations,
   }),
+  write: (b, w) => {
+    w.map(8);
+    w.text('run');
+    w.hexBytes(b.run, 32);
+    w.text('cost');
+    w.number(b.cost);
+    w.text('seed');
+    w.number(b.seed);
+    w.text('task');
+    w.value(taskWire(b.task));
+    w.text('solved');
+    w.bool(b.solved);
+    w.text('fitness');
+    w.value(b.fitness);
+    w.text('genotype');
+    w.hexBytes(b.genotype, 32);
+    w.text('evaluations');
+    w.number(b.evaluations);
+  },
   fromTrusted: (w: Record<string, Uint8Array> & Omit<EvaluationBody, 'run' | 'genotype'>) => ({
     run: hexId<EventId>(w.run),
     genotype: hexId<GenotypeId>(w.genotype),

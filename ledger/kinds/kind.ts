@@ -1,5 +1,5 @@
 import * as v from 'valibot';
-import type { GenotypeId } from '../../crypto/index.js';
+import type { CborWriter, GenotypeId } from '../../crypto/index.js';
 import { LedgerError } from '../errors.js';
 import { isMap } from './accept.js';
 
@@ -23,6 +23,12 @@ export interface KindCodec<K extends string, B> {
   readonly accept?: (wire: Record<string, unknown>) => B | undefined;
   /** The wire form of a body (ids as raw bytes). */
   encode(body: B): unknown;
+  /**
+   * Writes the body's canonical wire bytes straight, with no wire object in
+   * between: the same bytes as encoding {@link encode}'s result (a property
+   * test holds each kind to it). Kinds written in bulk have one.
+   */
+  write?(body: B, w: CborWriter): void;
   /** Genotype ids the body names, for the genotype index. */
   genotypes(body: B): GenotypeId[];
   /**
@@ -39,6 +45,8 @@ export function defineKind<K extends string, B>(spec: {
   version: number;
   schema: v.GenericSchema<unknown, NoInfer<B>>;
   encode: (body: B) => unknown;
+  /** See {@link KindCodec.write}. */
+  write?: (body: B, w: CborWriter) => void;
   genotypes?: (body: B) => GenotypeId[];
   /** Fast conversion of an already validated wire body (see {@link KindCodec.fromTrusted}). */
   fromTrusted?: (wire: never) => NoInfer<B>;
@@ -46,7 +54,7 @@ export function defineKind<K extends string, B>(spec: {
    * A fast path for untrusted current-version bodies: the body when `wire`
    * is certainly valid, else undefined (and the schema decides and reports).
    * It must accept nothing the schema refuses and give what the schema gives
-   * (property-tested in `accept.prop.test.ts`).
+   * (property-tested in `fast-paths.prop.test.ts`).
    */
   accept?: (wire: Record<string, unknown>) => NoInfer<B> | undefined;
   /** Upgrades a wire body of an older version to the current wire form. */
@@ -76,6 +84,7 @@ export function defineKind<K extends string, B>(spec: {
       return result.output;
     },
     ...(spec.accept === undefined ? {} : { accept: spec.accept }),
+    ...(spec.write === undefined ? {} : { write: spec.write }),
     encode: spec.encode,
     genotypes: spec.genotypes ?? (() => []),
     fromTrusted:

@@ -92,6 +92,23 @@ export const mutationKind = defineKind({
       ? { ops: b.ops, ...tail }
       : { ops: b.ops, mate: idBytes(b.mate), ...tail };
   },
+  write: (b, w) => {
+    w.map(b.mate === undefined ? 5 : 6);
+    w.text('ops');
+    w.value(b.ops);
+    if (b.mate !== undefined) {
+      w.text('mate');
+      w.hexBytes(b.mate, 32);
+    }
+    w.text('seed');
+    w.number(b.seed);
+    w.text('child');
+    w.hexBytes(b.child, 32);
+    w.text('parent');
+    w.hexBytes(b.parent, 32);
+    w.text('generation');
+    w.number(b.generation);
+  },
   fromTrusted: (w: Record<string, unknown> & MutationWire) => {
     const body: { -readonly [K in keyof MutationBody]: MutationBody[K] } = {
       generation: w.generation,

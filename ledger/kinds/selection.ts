@@ -63,6 +63,23 @@ export const selectionKind = defineKind({
     survivors: b.survivors.map(idBytes),
     generation: b.generation,
   }),
+  write: (b, w) => {
+    w.map(6);
+    w.text('run');
+    w.hexBytes(b.run, 32);
+    w.text('best');
+    w.number(b.best);
+    w.text('method');
+    w.text(b.method);
+    w.text('previous');
+    if (b.previous === null) w.null();
+    else w.hexBytes(b.previous, 32);
+    w.text('survivors');
+    w.array(b.survivors.length);
+    for (const s of b.survivors) w.hexBytes(s, 32);
+    w.text('generation');
+    w.number(b.generation);
+  },
   fromTrusted: (
     w: { run: Uint8Array; previous: Uint8Array | null; survivors: Uint8Array[] } & Pick<
       SelectionBody,

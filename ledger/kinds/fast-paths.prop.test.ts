@@ -1,6 +1,10 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { decodeCanonical, encodeCanonical, idFromBytes } from '../../crypto/index.js';
+import { decodeCanonical, encodeCanonical, idFromBytes, idToBytes } from '../../crypto/index.js';
+import type { EventId } from '../../crypto/index.js';
+import { LedgerError } from '../errors.js';
+import type { EventDraft } from '../event.js';
+import { encodeRecord } from '../record.js';
 import { fcParams } from '../../property-tests/fc.js';
 import type { KindCodec } from './kind.js';
 import { kinds } from './registry.js';
@@ -146,5 +150,42 @@ describe('kinds: fast acceptance paths agree with their schemas', () => {
     wire.evaluations = 0;
     expect(kinds.evaluation.accept!(wire)).toBeUndefined();
     expect(() => kinds.evaluation.decode(wire, 1)).toThrow(/evaluations/);
+  });
+});
+
+describe('kinds: direct writers give the bytes of the wire objects', () => {
+  for (const [kind, body] of Object.entries(validBodies)) {
+    const codec = kinds[kind as keyof typeof kinds] as KindCodec<string, unknown>;
+
+    it(`${kind}: a record written straight equals the canonical encoding of its wire object`, () => {
+      expect(codec.write).toBeDefined();
+      fc.assert(
+        fc.property(body, fc.array(id, { maxLength: 3 }), (b, deps) => {
+          const draft = { kind, deps: deps as EventId[], body: b } as EventDraft;
+          const wire = {
+            v: codec.version,
+            body: codec.encode(b),
+            deps: deps.map((d) => idToBytes(d)),
+            kind,
+          };
+          expect(Buffer.from(encodeRecord(draft)).equals(encodeCanonical(wire))).toBe(true);
+        }),
+        fcParams({ numRuns: 300 }),
+      );
+    });
+  }
+
+  it('a draft with a field of the wrong type is refused, not written', () => {
+    const draft = {
+      kind: 'mutation',
+      deps: [],
+      body: { generation: 1, parent: 'ab'.repeat(32), child: 'cd'.repeat(32), seed: '5', ops: [] },
+    } as unknown as EventDraft;
+    expect(() => encodeRecord(draft)).toThrow(LedgerError);
+    const badId = {
+      ...draft,
+      body: { ...(draft.body as object), seed: 5, child: 'zz'.repeat(32) },
+    };
+    expect(() => encodeRecord(badId as EventDraft)).toThrow(LedgerError);
   });
 });
