@@ -31,12 +31,24 @@ export type BlockCheck =
       /** Genesis and membership events: the realm rules need them. */
       readonly realmEvents: readonly LedgerEvent[];
     }
-  | { readonly ok: false; readonly code: LedgerErrorCode; readonly message: string };
+  | {
+      readonly ok: false;
+      readonly code: LedgerErrorCode;
+      readonly message: string;
+      /** True when the block verified and one of its events did not. */
+      readonly inEvents: boolean;
+    };
 
 /** Checks one encoded block on its own. */
 export function checkBlock(bytes: Uint8Array): BlockCheck {
+  let decoded;
   try {
-    const { block, idBytes } = decodeBlockWithIds(bytes, { verify: true });
+    decoded = decodeBlockWithIds(bytes, { verify: true });
+  } catch (err) {
+    return failure(err, false);
+  }
+  try {
+    const { block, idBytes } = decoded;
     const events = blockEvents(block);
     const h = block.header;
     const ids = new Uint8Array(h.count * 32);
@@ -64,9 +76,14 @@ export function checkBlock(bytes: Uint8Array): BlockCheck {
       ),
     };
   } catch (err) {
-    if (err instanceof LedgerError) return { ok: false, code: err.code, message: err.message };
-    return { ok: false, code: 'SCHEMA_VIOLATION', message: (err as Error).message };
+    return failure(err, true);
   }
+}
+
+function failure(err: unknown, inEvents: boolean): BlockCheck {
+  if (err instanceof LedgerError)
+    return { ok: false, code: err.code, message: err.message, inEvents };
+  return { ok: false, code: 'SCHEMA_VIOLATION', message: (err as Error).message, inEvents };
 }
 
 /** The buffers of `checks` that can move to another thread instead of being copied. */

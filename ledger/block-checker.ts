@@ -32,10 +32,12 @@ function workerEntry(): { url: URL; execArgv: string[] } {
  */
 export function workerChecker(workers = availableParallelism()): BlockChecker {
   const { url, execArgv } = workerEntry();
-  const pool = Array.from({ length: Math.max(1, workers) }, () => ({
-    worker: new Worker(url, { execArgv }),
-    busy: 0,
-  }));
+  const pool = Array.from({ length: Math.max(1, workers) }, () => {
+    const worker = new Worker(url, { execArgv });
+    // An idle pool never keeps the process alive; a busy one does (see check).
+    worker.unref();
+    return { worker, busy: 0 };
+  });
   const waiting = new Map<
     number,
     { resolve: (c: BlockCheck[]) => void; reject: (e: unknown) => void }
@@ -43,7 +45,7 @@ export function workerChecker(workers = availableParallelism()): BlockChecker {
   let next = 0;
   for (const slot of pool) {
     slot.worker.on('message', (msg: { id: number; checks: BlockCheck[] }) => {
-      slot.busy--;
+      if (--slot.busy === 0) slot.worker.unref();
       waiting.get(msg.id)?.resolve(msg.checks);
       waiting.delete(msg.id);
     });
@@ -56,12 +58,13 @@ export function workerChecker(workers = availableParallelism()): BlockChecker {
     check(blocks) {
       const id = next++;
       const slot = pool.reduce((a, b) => (b.busy < a.busy ? b : a));
-      slot.busy++;
+      if (slot.busy++ === 0) slot.worker.ref();
       return new Promise((resolve, reject) => {
         waiting.set(id, { resolve, reject });
         // Each block is copied once into a buffer of its own and moved, not
-        // serialised and copied again (the caller's buffers stay its own).
-        const own = blocks.map((b) => b.slice());
+        // serialised and copied again (the caller's buffers stay its own;
+        // `new Uint8Array` copies even a Buffer view, whose slice would not).
+        const own = blocks.map((b) => new Uint8Array(b));
         slot.worker.postMessage(
           { id, blocks: own },
           own.map((b) => b.buffer),

@@ -40,7 +40,13 @@ export type { RunBody, TaskRef } from './kinds/run.js';
 export type { SeedBody } from './kinds/seed.js';
 export type { SelectionBody } from './kinds/selection.js';
 export { Ledger } from './ledger.js';
-export type { ForkEvidence, IngestOptions, IngestReport, Rejection } from './ledger.js';
+export type {
+  ForkEvidence,
+  IngestOptions,
+  IngestReport,
+  LedgerOptions,
+  Rejection,
+} from './ledger.js';
 export { createRealm, RealmState, realmIdOf } from './realm.js';
 export type { CreateRealmOptions } from './realm.js';
 export { decodeRecord, encodeRecord, eventIdBytes, eventIdOf } from './record.js';

@@ -1,4 +1,8 @@
+import { idFromBytes } from '../crypto/index.js';
 import type { BlockId, EventId, Identity, PublicKey, RealmId } from '../crypto/index.js';
+import type { BlockCheck } from './block-check.js';
+import { workerChecker } from './block-checker.js';
+import type { BlockChecker } from './block-checker.js';
 import { blockEvents, chainLink, decodeBlock, verifyBlock } from './block.js';
 import type { ChainHead, SignedBlock } from './block.js';
 import type { LedgerEvent } from './event.js';
@@ -61,7 +65,22 @@ export interface IngestOptions {
   readonly decoded?: ReadonlyMap<BlockId, LedgerEvent[]>;
 }
 
-type Candidate = { block: SignedBlock; events?: LedgerEvent[] };
+/** Options of {@link Ledger.open}. */
+export interface LedgerOptions {
+  /**
+   * Worker threads that check strangers' blocks (signature, Merkle root,
+   * event ids, canonical form, schemas) when an ingest call brings two or
+   * more encoded blocks, while this thread decodes their events, applies
+   * the ordered rules and writes. 0 (the default) checks on this thread.
+   */
+  readonly workers?: number;
+}
+
+/**
+ * A block waiting for admission; `checked` when a worker has verified its
+ * encoding in full, so its events are decoded without validating again.
+ */
+type Candidate = { block: SignedBlock; events?: LedgerEvent[]; checked?: boolean };
 
 /** Verdicts that may change once other blocks of the same batch are admitted. */
 const WAITS: ReadonlySet<LedgerErrorCode> = new Set([
@@ -114,6 +133,18 @@ class InFlight {
 }
 
 /**
+ * The block a worker checked in full: its structure decoded here, with the
+ * ids the worker hashed (a failed check throws its verdict).
+ */
+function checkedBlock(bytes: Uint8Array, check: BlockCheck): SignedBlock {
+  if (!check.ok) throw new LedgerError(check.code, check.message);
+  const ids = Array.from({ length: check.count }, (_, i) =>
+    idFromBytes<EventId>(check.ids.subarray(i * 32, i * 32 + 32)),
+  );
+  return decodeBlock(bytes, { verify: false, eventIds: ids });
+}
+
+/**
  * The ledger: a store plus the rules of what may enter it. Every block is
  * checked (signature, Merkle root, author chain, realm, membership, schema,
  * dependencies) before it is stored; a bad block is reported with its code
@@ -126,17 +157,44 @@ export class Ledger {
   /** Serialises validation so chain checks see a consistent head. */
   #queue: Promise<unknown> = Promise.resolve();
   readonly #inFlight = new InFlight();
+  readonly #workers: number;
+  #checker: BlockChecker | undefined;
 
-  private constructor(store: EventStore) {
+  private constructor(store: EventStore, options: LedgerOptions) {
     this.store = store;
+    this.#workers = Math.max(0, Math.floor(options.workers ?? 0));
   }
 
   /** Opens a ledger over `store`, folding realm membership from what it holds. */
-  static async open(store: EventStore): Promise<Ledger> {
-    const ledger = new Ledger(store);
+  static async open(store: EventStore, options: LedgerOptions = {}): Promise<Ledger> {
+    const ledger = new Ledger(store, options);
     for await (const e of store.events({ kind: 'genesis' })) ledger.#applyRealmEvent(e);
     for await (const e of store.events({ kind: 'membership' })) ledger.#applyRealmEvent(e);
     return ledger;
+  }
+
+  /** Stops the ledger's worker threads, if it started any (the store stays open). */
+  async close(): Promise<void> {
+    const checker = this.#checker;
+    this.#checker = undefined;
+    await checker?.close();
+  }
+
+  /**
+   * Checks encoded blocks on the worker threads, split evenly between them;
+   * undefined when this ledger checks on its own thread or there are too few.
+   */
+  async #checkOnWorkers(encoded: readonly Uint8Array[]): Promise<Map<Uint8Array, BlockCheck>> {
+    const checked = new Map<Uint8Array, BlockCheck>();
+    if (this.#workers === 0 || encoded.length < 2) return checked;
+    this.#checker ??= workerChecker(this.#workers);
+    const checker = this.#checker;
+    const parts = Math.min(this.#workers, encoded.length);
+    const size = Math.ceil(encoded.length / parts);
+    const chunks = Array.from({ length: parts }, (_, i) => encoded.slice(i * size, (i + 1) * size));
+    const results = await Promise.all(chunks.map((chunk) => checker.check(chunk)));
+    chunks.forEach((chunk, i) => chunk.forEach((bytes, j) => checked.set(bytes, results[i]![j]!)));
+    return checked;
   }
 
   /** Membership state of a realm, if its genesis is held. */
@@ -220,14 +278,23 @@ export class Ledger {
       });
     };
 
-    // 1. Decode and check each block on its own.
+    // 1. Decode and check each block on its own (on the workers, if any).
+    const checked = options.trusted
+      ? new Map<Uint8Array, BlockCheck>()
+      : await this.#checkOnWorkers(input.filter((x) => x instanceof Uint8Array));
     const seen = new Set<BlockId>();
     let pending: Candidate[] = [];
     for (const item of input) {
       let block: SignedBlock;
+      // A block whose events fail goes the inline way, to be refused where
+      // an unchecked one would be (after the chain checks), naming it.
+      let check = item instanceof Uint8Array ? checked.get(item) : undefined;
+      if (check?.ok === false && check.inEvents) check = undefined;
       try {
-        if (item instanceof Uint8Array) block = decodeBlock(item, { verify: !options.trusted });
-        else {
+        if (check !== undefined) block = checkedBlock(item as Uint8Array, check);
+        else if (item instanceof Uint8Array) {
+          block = decodeBlock(item, { verify: !options.trusted });
+        } else {
           block = item;
           if (!options.trusted) verifyBlock(block);
         }
@@ -255,7 +322,7 @@ export class Ledger {
         continue;
       }
       const events = options.trusted ? options.decoded?.get(block.id) : undefined;
-      pending.push(events ? { block, events } : { block });
+      pending.push(events ? { block, events } : { block, checked: check !== undefined });
     }
     pending.sort(
       (a, b) =>
@@ -372,7 +439,7 @@ export class Ledger {
     // Events: schema (once per block), then realm, membership and dependencies.
     if (c.events === undefined) {
       try {
-        c.events = blockEvents(block);
+        c.events = blockEvents(block, { trusted: c.checked === true });
       } catch (err) {
         if (err instanceof LedgerError) return err;
         throw err;
