@@ -9,6 +9,7 @@ import type { LedgerEvent } from './event.js';
 import { isKind } from './event.js';
 import { LedgerError } from './errors.js';
 import type { LedgerErrorCode } from './errors.js';
+import { chainKey, InFlight } from './in-flight.js';
 import { RealmState, realmIdOf } from './realm.js';
 import type { EventStore } from './store.js';
 import { LedgerWriter } from './writer.js';
@@ -90,48 +91,6 @@ const WAITS: ReadonlySet<LedgerErrorCode> = new Set([
   'NOT_A_MEMBER',
 ]);
 
-const chainKey = (realm: RealmId, author: PublicKey) => `${realm}:${author}`;
-
-/**
- * Blocks admitted by an ingest call whose write is not yet durable. Later
- * calls validate against them as if they were stored, so validating the
- * next batch overlaps writing the last one (the store's own thread writes
- * while this one checks).
- */
-class InFlight {
-  readonly blocks = new Map<BlockId, SignedBlock>();
-  /** By chain and sequence number (`realm:author:seq`), for fork evidence. */
-  readonly seats = new Map<string, SignedBlock>();
-  readonly heads = new Map<string, ChainHead>();
-  readonly events = new Set<EventId>();
-  /** The last write queued: a write waits for the one before it, and fails with it. */
-  last: Promise<void> = Promise.resolve();
-  calls = 0;
-
-  /** Adds admitted `blocks`; `heads` holds their chains' heads after them. */
-  add(blocks: readonly SignedBlock[], heads: ReadonlyMap<string, ChainHead | null>): void {
-    for (const b of blocks) {
-      const key = chainKey(b.header.realm, b.header.author);
-      this.blocks.set(b.id, b);
-      this.seats.set(`${key}:${b.header.seq}`, b);
-      for (const id of b.eventIds) this.events.add(id);
-      const head = heads.get(key);
-      if (head !== null && head !== undefined) this.heads.set(key, head);
-    }
-  }
-
-  /** Forgets `blocks` once they are stored (or their write failed). */
-  remove(blocks: readonly SignedBlock[]): void {
-    for (const b of blocks) {
-      this.blocks.delete(b.id);
-      const key = chainKey(b.header.realm, b.header.author);
-      this.seats.delete(`${key}:${b.header.seq}`);
-      for (const id of b.eventIds) this.events.delete(id);
-      if (this.heads.get(key)?.id === b.id) this.heads.delete(key);
-    }
-  }
-}
-
 /**
  * The block a worker checked in full: its structure decoded here, with the
  * ids the worker hashed (a failed check throws its verdict).
@@ -182,7 +141,8 @@ export class Ledger {
 
   /**
    * Checks encoded blocks on the worker threads, split evenly between them;
-   * undefined when this ledger checks on its own thread or there are too few.
+   * none (an empty map) when this ledger checks on its own thread or there
+   * are too few to share.
    */
   async #checkOnWorkers(encoded: readonly Uint8Array[]): Promise<Map<Uint8Array, BlockCheck>> {
     const checked = new Map<Uint8Array, BlockCheck>();
