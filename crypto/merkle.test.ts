@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
+import { sha256Pair } from './hash.js';
 import { merkleProof, merkleRoot, verifyMerkleProof } from './merkle.js';
 
 describe('merkle tree', () => {
@@ -14,6 +15,22 @@ describe('merkle tree', () => {
         other[0]! ^= 1;
         expect(verifyMerkleProof(other, proof, root)).toBe(false);
       }
+    }
+  });
+
+  it('the batched root equals the node-by-node definition for every size up to 70', () => {
+    const reference = (level: Uint8Array[]): Uint8Array => {
+      while (level.length > 1) {
+        const next: Uint8Array[] = [];
+        for (let i = 0; i < level.length; i += 2)
+          next.push(i + 1 < level.length ? sha256Pair(level[i]!, level[i + 1]!) : level[i]!);
+        level = next;
+      }
+      return level[0]!;
+    };
+    for (let n = 1; n <= 70; n++) {
+      const leaves = Array.from({ length: n }, () => new Uint8Array(randomBytes(32)));
+      expect(Buffer.from(merkleRoot(leaves)).equals(reference(leaves))).toBe(true);
     }
   });
 
