@@ -49,7 +49,7 @@ export function isInitialised(dir: string): boolean {
  */
 export async function initialise(
   dir: string,
-  options: { realmName?: string; closed?: boolean } = {},
+  options: { realmName?: string; closed?: boolean; workers?: number | undefined } = {},
 ): Promise<Context> {
   const p = paths(dir);
   if (isInitialised(dir)) {
@@ -59,7 +59,7 @@ export async function initialise(
   const identity = existsSync(p.identity) ? await loadIdentity(p.identity) : Identity.generate();
   if (!existsSync(p.identity)) await saveIdentity(p.identity, identity);
   const store = await LevelStore.open(p.store);
-  const ledger = await Ledger.open(store);
+  const ledger = await Ledger.open(store, { workers: options.workers ?? 0 });
   const { realm, block } = createRealm(identity, {
     name: options.realmName ?? 'local',
     open: !options.closed,
@@ -70,17 +70,23 @@ export async function initialise(
   }
   const config: DataConfig = { realm };
   await writeFile(p.config, JSON.stringify(config, null, 2) + '\n');
-  return { dir: p.root, identity, ledger, config, close: () => store.close() };
+  return { dir: p.root, identity, ledger, config, close: closer(ledger, store) };
 }
+
+/** Stops the ledger's workers, then closes the store. */
+const closer = (ledger: Ledger, store: LevelStore) => async () => {
+  await ledger.close();
+  await store.close();
+};
 
 /** Opens an initialised data folder (or initialises it when `autoInit`). */
 export async function openContext(
   dir: string,
-  options: { autoInit?: boolean } = {},
+  options: { autoInit?: boolean; workers?: number } = {},
 ): Promise<Context> {
   const p = paths(dir);
   if (!isInitialised(dir)) {
-    if (options.autoInit) return initialise(dir);
+    if (options.autoInit) return initialise(dir, { workers: options.workers });
     throw new CliError(
       'NOT_INITIALISED',
       `no evoledger data in ${p.root}: run "evoledger init --dir ${dir}"`,
@@ -89,6 +95,6 @@ export async function openContext(
   const identity = await loadIdentity(p.identity);
   const config = JSON.parse(await readFile(p.config, 'utf8')) as DataConfig;
   const store = await LevelStore.open(p.store);
-  const ledger = await Ledger.open(store);
-  return { dir: p.root, identity, ledger, config, close: () => store.close() };
+  const ledger = await Ledger.open(store, { workers: options.workers ?? 0 });
+  return { dir: p.root, identity, ledger, config, close: closer(ledger, store) };
 }

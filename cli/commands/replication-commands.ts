@@ -49,6 +49,7 @@ interface NodeOptions extends CommonOptions {
   syncInterval?: string;
   discoveryInterval?: string;
   verbose?: boolean;
+  checkWorkers?: string;
 }
 
 /** The optional node config file (`--config`): the same settings as the flags. */
@@ -156,10 +157,16 @@ export function replicationCommands(
         .option('--sync-interval <ms>', 'anti-entropy period')
         .option('--discovery-interval <ms>', 'DHT provide / find-providers period')
         .option('--verbose', 'log every sync session on stderr')
+        .option(
+          '--check-workers <n>',
+          "threads that check received blocks' signatures, roots and schemas (0: this thread)",
+          '0',
+        )
         .option('--status-interval <ms>', 'how often the status file is written', '500'),
       async (out, opts: NodeOptions) => {
         const file = await readConfigFile(opts.config);
-        const ctx = await openContext(opts.dir, { autoInit: true });
+        const workers = intOption('check-workers', opts.checkWorkers, 0) ?? 0;
+        const ctx = await openContext(opts.dir, { autoInit: true, workers });
         const realms = (opts.realm ?? file.realms ?? [ctx.config.realm]).map(realmArg);
         const realm = realms[0]!;
         const synthetic = intOption('synthetic', opts.synthetic, 0);
