@@ -1,9 +1,9 @@
 import { execFile } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer, connect } from 'node:net';
 import type { Server } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { loadIdentity } from '../crypto/index.js';
 import type { RealmId } from '../crypto/index.js';
@@ -24,6 +24,20 @@ async function cli(args: string[]): Promise<Record<string, unknown>> {
   const { stdout } = await exec(process.execPath, [bin, ...args, '--json']);
   return JSON.parse(stdout.trim().split('\n').pop()!) as Record<string, unknown>;
 }
+
+/** CPU seconds a process has used so far (Linux `schedstat`); undefined where it cannot be read. */
+async function cpuSeconds(p: NodeProcess): Promise<number | undefined> {
+  try {
+    const text = await readFile(`/proc/${p.child.pid}/schedstat`, 'utf8');
+    return Number(text.split(' ')[0]) / 1e9;
+  } catch {
+    return undefined;
+  }
+}
+
+/** CPU seconds each process used between two readings. */
+const cpuSince = (before: (number | undefined)[], after: (number | undefined)[]) =>
+  after.map((x, i) => (x === undefined || before[i] === undefined ? NaN : x - before[i]));
 
 const realmEvents = (s: NodeStatus | undefined, realm: RealmId) =>
   s === undefined
@@ -108,26 +122,37 @@ async function ingestCeiling(
 }
 
 /**
- * `npm run bench -- replication [--events N] [--catchup N] [--block-size B]`:
+ * `npm run bench -- replication [--events N] [--catchup N] [--block-size B] [--profile DIR]`:
  * two node processes over loopback TCP, each holding N events the other
  * lacks (time to converge; bytes on the wire against raw block bytes), then
- * a fresh node catching up a realm of `--catchup` events.
+ * a fresh node catching up a realm of `--catchup` events. With `--profile`,
+ * each node process writes a CPU profile and its verbose session log under DIR.
  */
 export async function run(args: string[]): Promise<void> {
   const events = Number(flag(args, 'events', '100000'));
   const catchup = Number(flag(args, 'catchup', '1000000'));
   const blockSize = Number(flag(args, 'block-size', '1000'));
+  // `--profile DIR`: CPU profiles and verbose session logs of every node process, under DIR/<node>.
+  const profile = flag(args, 'profile', '');
+  if (profile !== '') await mkdir(profile, { recursive: true });
   const tmp = await mkdtemp(join(tmpdir(), 'evoledger-bench-repl-'));
   const procs: NodeProcess[] = [];
   const start = async (dir: string, extra: string[]) => {
+    const out = resolve(profile, basename(dir));
     const p = await startNodeProcess({
       bin,
       dir,
-      args: ['--status-interval', '50', ...extra],
+      args: ['--status-interval', '50', ...(profile === '' ? [] : ['--verbose']), ...extra],
       timeoutMs: 60_000,
+      ...(profile === '' ? {} : { nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${out}`] }),
     });
     procs.push(p);
     return p;
+  };
+  const stop = async (nodes: NodeProcess[]) => {
+    await Promise.all(nodes.map((n) => n.stop()));
+    if (profile === '') return;
+    for (const n of nodes) await writeFile(`${resolve(profile, basename(n.dir))}.log`, n.stderr());
   };
   try {
     // 1. Two nodes, N events each that the other lacks.
@@ -145,6 +170,7 @@ export async function run(args: string[]): Promise<void> {
       start(dB, ['--realm', realm, '--bootstrap', loopback(proxy.port)]),
     ]);
     const t0 = performance.now();
+    const cpu0 = await Promise.all([na, nb].map(cpuSeconds));
     const total = 2 * events + 1;
     await waitFor(
       async () =>
@@ -155,10 +181,11 @@ export async function run(args: string[]): Promise<void> {
       20,
     );
     const converge = since(t0);
+    const convergeCpu = cpuSince(cpu0, await Promise.all([na, nb].map(cpuSeconds)));
     const wire = proxy.bytes();
     const [sa, sb] = [(await na.status())!, (await nb.status())!];
     const same = sa.projectionHash === sb.projectionHash;
-    await Promise.all([na.stop(), nb.stop()]);
+    await stop([na, nb]);
     await proxy.close();
 
     // 2. A fresh node catching up a realm of `catchup` events.
@@ -172,6 +199,7 @@ export async function run(args: string[]): Promise<void> {
       start(dC, ['--realm', realm2, '--bootstrap', loopback(portP)]),
     ]);
     const t1 = performance.now();
+    const cpu1 = await Promise.all([np, nc].map(cpuSeconds));
     await waitFor(
       async () => realmEvents(await nc.status(), realm2) === catchup + 1,
       1_800_000,
@@ -179,17 +207,28 @@ export async function run(args: string[]): Promise<void> {
       20,
     );
     const catchupSeconds = since(t1);
-    await Promise.all([np.stop(), nc.stop()]);
+    const catchupCpu = cpuSince(cpu1, await Promise.all([np, nc].map(cpuSeconds)));
+    await stop([np, nc]);
 
     const rows = [
       { figure: 'two nodes: events each side lacks', value: events, goal: '' },
       { figure: 'two nodes: time to converge (s)', value: converge, goal: '≤ 3' },
+      {
+        figure: 'two nodes: CPU s, each node',
+        value: convergeCpu.map((x) => x.toFixed(2)).join(' + '),
+        goal: '',
+      },
       { figure: 'two nodes: bytes on the wire (TCP)', value: wire, goal: '' },
       { figure: 'two nodes: raw block bytes exchanged', value: raw, goal: '' },
       { figure: 'two nodes: wire / raw', value: wire / raw, goal: '≤ 1.2' },
       { figure: 'two nodes: identical projection hash', value: same ? 'yes' : 'NO', goal: 'yes' },
       { figure: 'catch-up: events', value: catchup, goal: '' },
       { figure: 'catch-up: time (s)', value: catchupSeconds, goal: '' },
+      {
+        figure: 'catch-up: CPU s, server + joiner',
+        value: catchupCpu.map((x) => x.toFixed(2)).join(' + '),
+        goal: '',
+      },
       {
         figure: 'catch-up: events/s',
         value: Math.round(catchup / catchupSeconds),
@@ -211,12 +250,14 @@ export async function run(args: string[]): Promise<void> {
       events,
       blockSize,
       convergeSeconds: converge,
+      convergeCpuSeconds: convergeCpu,
       wireBytes: wire,
       rawBytes: raw,
       wireOverRaw: wire / raw,
       identicalProjection: same,
       catchupEvents: catchup,
       catchupSeconds,
+      catchupCpuSeconds: catchupCpu,
       catchupEventsPerSecond: catchup / catchupSeconds,
       ledgerIngestEventsPerSecond: ceiling,
     });
