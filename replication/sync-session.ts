@@ -64,6 +64,15 @@ export interface SessionOutcome {
   readonly declined?: string;
 }
 
+/** A block the ledger may admit once others arrive. */
+interface Parked {
+  readonly block: SignedBlock;
+  /** It waits for its predecessor in its author's chain (not for a dependency, genesis or membership). */
+  readonly gap: boolean;
+  /** The round in which it was parked. */
+  readonly since: number;
+}
+
 interface DocState {
   doc: BlockDoc;
   sync: Automerge.SyncState;
@@ -130,13 +139,24 @@ class Session {
   readonly #wanted: DocKey[] = [];
   /** The peer's chain heads, by author. */
   readonly #theirs = new Map<PublicKey, ChainSummary>();
+  /**
+   * Peer messages without changes for documents not opened yet: applied
+   * when the document is opened for our turn, so that a responder makes its
+   * documents one by one as it sends them, instead of all of them before it
+   * sends the first.
+   */
+  readonly #deferred = new Map<DocKey, Automerge.SyncMessage[]>();
   /** Decoded blocks waiting for the ledger, in arrival order. */
   #waiting: SignedBlock[] = [];
   /** The ledger call running now, while the pump runs. */
   #current: Promise<void> | undefined;
   #pumping: Promise<void> | undefined;
-  /** Blocks that may pass once others arrive: offered again with every later call. */
-  readonly #pending = new Map<string, SignedBlock>();
+  /** Blocks that may pass once others arrive, by id. */
+  readonly #pending = new Map<string, Parked>();
+  /** Ledger calls so far that admitted something. */
+  #round = 0;
+  /** The round in which each author's chain last grew. */
+  readonly #grew = new Map<PublicKey, number>();
   #ingestError: Error | undefined;
   #realm: RealmId | null = null;
   #accepted = 0;
@@ -236,7 +256,7 @@ class Session {
   async #open(key: DocKey): Promise<DocState | undefined> {
     const existing = this.#docs.get(key);
     if (existing !== undefined) return existing;
-    if (this.#docs.size >= 2 * this.#ctx.limits.maxDocsPerSession) return undefined;
+    if (!this.#hasRoom(key)) return undefined;
     const { author, bucket } = parseDocKey(key)!;
     const first = bucket * BLOCKS_PER_DOC;
     const held = await this.#lastHeld(author, first);
@@ -278,7 +298,47 @@ class Session {
     };
     this.#docs.set(key, state);
     if (!this.#wanted.includes(key)) this.#wanted.push(key);
+    for (const message of this.#deferred.get(key) ?? []) this.#receiveInto(key, state, message);
+    this.#deferred.delete(key);
     return state;
+  }
+
+  /** Whether `key` is, or may become, one of the documents this session holds. */
+  #hasRoom(key: DocKey): boolean {
+    if (this.#docs.has(key) || this.#deferred.has(key)) return true;
+    return this.#docs.size + this.#deferred.size < 2 * this.#ctx.limits.maxDocsPerSession;
+  }
+
+  /** Applies a peer message to a document; returns the heads before and after. */
+  #receiveInto(key: DocKey, st: DocState, message: Automerge.SyncMessage) {
+    const before = Automerge.getHeads(st.doc);
+    try {
+      [st.doc, st.sync] = Automerge.receiveSyncMessage(st.doc, st.sync, message);
+    } catch (err) {
+      throw new ReplicationError('PROTOCOL_VIOLATION', `bad automerge sync message for ${key}`, {
+        cause: err,
+      });
+    }
+    return { before, after: Automerge.getHeads(st.doc) };
+  }
+
+  /** Keeps a message that carries no blocks for a document we have not opened yet. */
+  #defer(key: DocKey, message: Automerge.SyncMessage): boolean {
+    if (this.#docs.has(key) || !this.#hasRoom(key)) return false;
+    let changes: number;
+    try {
+      changes = Automerge.decodeSyncMessage(message).changes.length;
+    } catch (err) {
+      throw new ReplicationError('PROTOCOL_VIOLATION', `bad automerge sync message for ${key}`, {
+        cause: err,
+      });
+    }
+    if (changes > 0) return false;
+    const queued = this.#deferred.get(key);
+    if (queued === undefined) this.#deferred.set(key, [message]);
+    else queued.push(message);
+    if (!this.#wanted.includes(key)) this.#wanted.push(key);
+    return true;
   }
 
   /**
@@ -352,17 +412,10 @@ class Session {
   async #apply(m: SyncMessage): Promise<void> {
     if (m.more) this.#moreThere = true;
     for (const [key, message] of m.docs) {
+      if (this.#defer(key, message)) continue;
       const st = await this.#open(key);
       if (st === undefined) continue;
-      const before = Automerge.getHeads(st.doc);
-      try {
-        [st.doc, st.sync] = Automerge.receiveSyncMessage(st.doc, st.sync, message);
-      } catch (err) {
-        throw new ReplicationError('PROTOCOL_VIOLATION', `bad automerge sync message for ${key}`, {
-          cause: err,
-        });
-      }
-      const after = Automerge.getHeads(st.doc);
+      const { before, after } = this.#receiveInto(key, st, message);
       if (sameHeads(before, after)) continue;
       st.fresh = false;
       // diff hands the new values over as Uint8Array views; getConflicts copies, so it is kept for forks.
@@ -446,10 +499,10 @@ class Session {
 
   /** Starts passing waiting blocks to the ledger, unless that runs already. */
   #pump(): void {
-    if (this.#pumping !== undefined || this.#waiting.length === 0) return;
-    if (this.#ingestError !== undefined) return;
+    if (this.#pumping !== undefined || this.#ingestError !== undefined) return;
+    if (this.#waiting.length === 0 && !this.#anyDue()) return;
     this.#pumping = (async () => {
-      while (this.#waiting.length > 0 && this.#ingestError === undefined) {
+      while ((this.#waiting.length > 0 || this.#anyDue()) && this.#ingestError === undefined) {
         const batch = this.#waiting.splice(0, INGEST_BATCH);
         this.#current = this.#ingest(batch).catch((err: unknown) => {
           this.#ingestError ??= err instanceof Error ? err : new Error(String(err));
@@ -481,17 +534,39 @@ class Session {
     this.#ctx.sink.rejected(this.#realmId, rejection, offence);
   }
 
-  /** Validates and stores blocks (with those still waiting), keeping the ones that may pass later. */
+  /**
+   * Whether a parked block may pass now: its chain grew since it was parked
+   * (a gap), or anything was admitted since (a dependency, the genesis, a
+   * membership). Offering every parked block with every call would have the
+   * ledger check its signature and root again each time for nothing.
+   */
+  #due(p: Parked): boolean {
+    return p.gap ? (this.#grew.get(p.block.header.author) ?? -1) > p.since : this.#round > p.since;
+  }
+
+  #anyDue(): boolean {
+    for (const p of this.#pending.values()) if (this.#due(p)) return true;
+    return false;
+  }
+
+  /** Validates and stores blocks (with the parked ones that may pass now; all of them at the end). */
   async #ingest(blocks: readonly SignedBlock[], final = false): Promise<void> {
     const realm = this.#realmId;
-    const input = [...this.#pending.values(), ...blocks];
-    this.#pending.clear();
+    const input: SignedBlock[] = [];
+    for (const [id, p] of this.#pending) {
+      if (!final && !this.#due(p)) continue;
+      input.push(p.block);
+      this.#pending.delete(id);
+    }
+    input.push(...blocks);
     if (input.length === 0) return;
     // The ledger checks signature and Merkle root (and names the block in its
     // rejection, so a refusal is counted once, not per session).
     const report = await this.#ctx.ledger.ingest(input, { realm });
     if (report.accepted.length > 0) {
       this.#accepted += report.accepted.length;
+      this.#round++;
+      for (const b of report.accepted) this.#grew.set(b.header.author, this.#round);
       this.#ctx.sink.accepted(realm, report.accepted);
     }
     if (report.forks.length > 0) await this.#ctx.sink.forks(report.forks);
@@ -503,7 +578,7 @@ class Session {
       const block = r.block === null ? undefined : retryable.get(r.block);
       const waits = block !== undefined;
       if (!final && waits && this.#pending.size < this.#ctx.limits.maxPendingBlocks) {
-        this.#pending.set(block.id, block);
+        this.#pending.set(block.id, { block, gap: r.code === 'CHAIN_GAP', since: this.#round });
         continue;
       }
       // A non-member's block is the peer's fault only when the session saw the whole realm.
