@@ -92,13 +92,13 @@ interface DocState {
 }
 
 /**
- * Blocks handed to one `ledger.ingest` call at most: big calls amortise the
- * ledger's per-call cost (one durable write), and what piles up while the
- * ledger works goes in the next call.
+ * Blocks handed to one `ledger.ingest` call at most: what piles up while the
+ * ledger works goes in the next call, and a call is short enough that our
+ * turn (which the peer waits for) need not wait long for it.
  */
-const INGEST_BATCH = 64;
+const INGEST_BATCH = 16;
 /** Blocks decoded and waiting for the ledger before we stop reading the stream (backpressure). */
-const MAX_WAITING = 2 * INGEST_BATCH;
+const MAX_WAITING = 128;
 
 /**
  * The first sync message of a peer whose document is empty: Automerge's
@@ -151,6 +151,12 @@ class Session {
   /** The ledger call running now, while the pump runs. */
   #current: Promise<void> | undefined;
   #pumping: Promise<void> | undefined;
+  /**
+   * Set while we send a turn: the pump starts no ledger call meanwhile. The
+   * peer is idle until our documents arrive, and validation can wait, so
+   * the sender's work comes first.
+   */
+  #turn: Promise<void> | undefined;
   /** Blocks that may pass once others arrive, by id. */
   readonly #pending = new Map<string, Parked>();
   /** Ledger calls so far that admitted something. */
@@ -367,6 +373,18 @@ class Session {
    * documents spoke.
    */
   async #sendTurn(endIfQuiet: boolean): Promise<number> {
+    let sent!: () => void;
+    this.#turn = new Promise<void>((resolve) => (sent = resolve));
+    try {
+      return await this.#sendDocs(endIfQuiet);
+    } finally {
+      this.#turn = undefined;
+      sent();
+    }
+  }
+
+  /** The messages of our turn, frame by frame (see `#sendTurn`). */
+  async #sendDocs(endIfQuiet: boolean): Promise<number> {
     let pack: [DocKey, Uint8Array][] = [];
     let packBytes = 0;
     let spoke = 0;
@@ -503,6 +521,7 @@ class Session {
     if (this.#waiting.length === 0 && !this.#anyDue()) return;
     this.#pumping = (async () => {
       while ((this.#waiting.length > 0 || this.#anyDue()) && this.#ingestError === undefined) {
+        while (this.#turn !== undefined) await this.#turn;
         const batch = this.#waiting.splice(0, INGEST_BATCH);
         this.#current = this.#ingest(batch).catch((err: unknown) => {
           this.#ingestError ??= err instanceof Error ? err : new Error(String(err));
@@ -549,6 +568,37 @@ class Session {
     return false;
   }
 
+  /**
+   * Parks the blocks whose chain has a hole before them (their predecessor
+   * is neither stored nor in this call), and returns the others: the ledger
+   * would check each parked one's signature and root only to answer
+   * `CHAIN_GAP`. They are offered once their chain grows, or at the end.
+   */
+  async #holdGaps(input: SignedBlock[]): Promise<SignedBlock[]> {
+    const next = new Map<PublicKey, number>();
+    for (const b of input) {
+      const author = b.header.author;
+      if (next.has(author)) continue;
+      const head = await this.#ctx.ledger.store.head(this.#realmId, author);
+      next.set(author, head === undefined ? 0 : head.seq + 1);
+    }
+    const bySeq = [...input].sort(
+      (x, y) =>
+        (x.header.author < y.header.author ? -1 : x.header.author > y.header.author ? 1 : 0) ||
+        x.header.seq - y.header.seq,
+    );
+    const held = new Set<SignedBlock>();
+    for (const b of bySeq) {
+      const expected = next.get(b.header.author)!;
+      if (b.header.seq === expected) next.set(b.header.author, expected + 1);
+      else if (b.header.seq > expected && this.#pending.size < this.#ctx.limits.maxPendingBlocks) {
+        held.add(b);
+        this.#pending.set(b.id, { block: b, gap: true, since: this.#round });
+      }
+    }
+    return held.size === 0 ? input : input.filter((b) => !held.has(b));
+  }
+
   /** Validates and stores blocks (with the parked ones that may pass now; all of them at the end). */
   async #ingest(blocks: readonly SignedBlock[], final = false): Promise<void> {
     const realm = this.#realmId;
@@ -559,10 +609,11 @@ class Session {
       this.#pending.delete(id);
     }
     input.push(...blocks);
-    if (input.length === 0) return;
+    const offered = final ? input : await this.#holdGaps(input);
+    if (offered.length === 0) return;
     // The ledger checks signature and Merkle root (and names the block in its
     // rejection, so a refusal is counted once, not per session).
-    const report = await this.#ctx.ledger.ingest(input, { realm });
+    const report = await this.#ctx.ledger.ingest(offered, { realm });
     if (report.accepted.length > 0) {
       this.#accepted += report.accepted.length;
       this.#round++;
