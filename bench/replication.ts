@@ -1,15 +1,19 @@
 import { execFile } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer, connect } from 'node:net';
-import type { Server } from 'node:net';
+import type { Server, Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { loadIdentity } from '../crypto/index.js';
 import type { RealmId } from '../crypto/index.js';
+import * as Automerge from '@automerge/automerge';
 import { decodeBlock, Ledger } from '../ledger/index.js';
 import type { SignedBlock } from '../ledger/index.js';
 import { LevelStore } from '../ledger/level-store.js';
+import { LiveProjection } from '../projections/index.js';
+import { blockChange } from '../replication/block-doc.js';
+import { BLOCKS_PER_DOC } from '../replication/limits.js';
 import { freePort, loopback, startNodeProcess, waitFor } from '../replication/process-kit.js';
 import type { NodeProcess } from '../replication/process-kit.js';
 import type { NodeStatus } from '../replication/status.js';
@@ -19,6 +23,8 @@ import { flag, printJson, printTable } from './report.js';
 const bin = resolve(import.meta.dirname, '..', '..', 'bin', 'evoledger.js');
 const exec = promisify(execFile);
 const since = (t: number) => (performance.now() - t) / 1000;
+/** Progress on stderr (the table and the JSON line go to stdout). */
+const note = (text: string) => process.stderr.write(`replication bench: ${text}\n`);
 
 async function cli(args: string[]): Promise<Record<string, unknown>> {
   const { stdout } = await exec(process.execPath, [bin, ...args, '--json']);
@@ -49,8 +55,15 @@ async function countingProxy(
   target: number,
 ): Promise<{ port: number; bytes: () => number; close: () => Promise<void> }> {
   let bytes = 0;
+  const sockets = new Set<Socket>();
+  const track = (socket: Socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+  };
   const server: Server = createServer((client) => {
     const upstream = connect(target, '127.0.0.1');
+    track(client);
+    track(upstream);
     client.on('data', (d: Buffer) => (bytes += d.byteLength));
     upstream.on('data', (d: Buffer) => (bytes += d.byteLength));
     client.pipe(upstream).on('error', () => client.destroy());
@@ -60,7 +73,14 @@ async function countingProxy(
   });
   const port = await freePort();
   await new Promise<void>((r) => server.listen(port, '127.0.0.1', r));
-  return { port, bytes: () => bytes, close: () => new Promise((r) => server.close(() => r())) };
+  // Connections of stopped nodes are destroyed here: waiting for them to drain
+  // could outlive every handle of this process (the close callback never came).
+  const close = () =>
+    new Promise<void>((r) => {
+      server.close(() => r());
+      for (const socket of sockets) socket.destroy();
+    });
+  return { port, bytes: () => bytes, close };
 }
 
 /** Writes `events` synthetic events by the data folder's own key into `realm` (after `seed` blocks); returns the new blocks' bytes. */
@@ -94,31 +114,111 @@ async function populate(
   }
 }
 
+/** CPU milliseconds `fn` takes (user + system, this process; nothing else runs meanwhile). */
+async function cpuMs<T>(fn: () => T | Promise<T>): Promise<[T, number]> {
+  const before = process.cpuUsage();
+  const result = await fn();
+  const used = process.cpuUsage(before);
+  return [result, (used.user + used.system) / 1000];
+}
+
 /**
- * What the ledger alone admits per second: the same foreign blocks decoded,
- * verified and ingested into a fresh level store, a document's worth (8
- * blocks) at a time, as a session does. Replication cannot beat it.
+ * Where the CPU time of moving one block goes, stage by stage, measured in
+ * this process on the catch-up realm's first blocks, a document (8 blocks)
+ * at a time as a session does: what the sending node spends (read the
+ * blocks from its level store, Automerge changes and document, the sync
+ * message carrying the whole document to an empty peer), what the receiving
+ * node spends (apply the message, decode the blocks, `ledger.ingest` into a
+ * fresh level store in calls of 16 blocks), and for scale the node's
+ * projection fold of the same events (its status hash). Milliseconds per
+ * block. `ledger.ingest` alone in events/s is the ceiling of catch-up.
  */
-async function ingestCeiling(
-  blocks: readonly SignedBlock[],
-  realm: RealmId,
-  dir: string,
-): Promise<number> {
-  const store = await LevelStore.open(dir);
+async function stageBudget(storeDir: string, realm: RealmId, ledgerDir: string) {
+  const ms: Record<string, number> = {};
+  const add = (k: string, v: number) => (ms[k] = (ms[k] ?? 0) + v);
+  const source = await LevelStore.open(storeDir);
+  const author = await firstAuthor(source, realm);
+  const [, emptyPeer] = Automerge.generateSyncMessage(Automerge.init(), Automerge.initSyncState());
+  const messages: Automerge.SyncMessage[] = [];
+  let blocks = 0;
+  try {
+    for (let first = 0; first < STAGE_BLOCKS; first += BLOCKS_PER_DOC) {
+      const [bucket, read] = await cpuMs(async () => {
+        const out: SignedBlock[] = [];
+        for await (const b of source.chain(realm, author, first)) {
+          if (b.header.seq >= first + BLOCKS_PER_DOC) break;
+          out.push(b);
+        }
+        return out;
+      });
+      if (bucket.length === 0) break;
+      blocks += bucket.length;
+      add('send: read blocks from the store', read);
+      const [changes, change] = await cpuMs(() => bucket.map((b) => blockChange(b)));
+      add('send: Automerge changes', change);
+      const [built, apply] = await cpuMs(
+        () => Automerge.applyChanges(Automerge.init(), changes)[0],
+      );
+      add('send: Automerge document', apply);
+      const [doc, sync] = Automerge.receiveSyncMessage(
+        built,
+        Automerge.initSyncState(),
+        emptyPeer!,
+      );
+      const [[, message], generate] = await cpuMs(() => Automerge.generateSyncMessage(doc, sync));
+      add('send: sync message (whole document)', generate);
+      messages.push(message!);
+      Automerge.free(doc);
+    }
+  } finally {
+    await source.close();
+  }
+  const store = await LevelStore.open(ledgerDir);
+  let events = 0;
   try {
     const ledger = await Ledger.open(store);
-    await ledger.ingest(blocks.slice(0, 1), { realm }); // the realm's genesis, untimed
-    const t = performance.now();
-    let events = 0;
-    for (let i = 1; i < blocks.length; i += 8) {
-      const batch = blocks.slice(i, i + 8).map((b) => decodeBlock(b.bytes, { verify: true }));
-      const report = await ledger.ingest(batch, { realm });
+    let waiting: SignedBlock[] = [];
+    const ingest = async () => {
+      const [report, t] = await cpuMs(() => ledger.ingest(waiting, { realm }));
+      add('receive: ledger.ingest', t);
       events += report.accepted.reduce((n, b) => n + b.header.count, 0);
+      waiting = [];
+    };
+    for (const message of messages) {
+      const [patches, receive] = await cpuMs(() => {
+        const [doc] = Automerge.receiveSyncMessage(
+          Automerge.init<Record<string, Uint8Array>>(),
+          Automerge.initSyncState(),
+          message,
+        );
+        const out = Automerge.diff(doc, [], Automerge.getHeads(doc));
+        Automerge.free(doc);
+        return out;
+      });
+      add('receive: Automerge message and diff', receive);
+      const [decoded, decode] = await cpuMs(() =>
+        patches.map((p) => decodeBlock((p as { value: Uint8Array }).value, { verify: false })),
+      );
+      add('receive: decode blocks (structure, event ids)', decode);
+      waiting.push(...decoded);
+      if (waiting.length >= 16) await ingest();
     }
-    return events / since(t);
+    if (waiting.length > 0) await ingest();
+    const live = LiveProjection.empty(new Set([realm]));
+    add('for scale: projection fold (node status)', (await cpuMs(() => live.catchUp(store)))[1]);
   } finally {
     await store.close();
   }
+  const perBlock = Object.entries(ms).map(([stage, v]) => ({ stage, ms: v / blocks }));
+  return { perBlock, ingestEventsPerSecond: events / (ms['receive: ledger.ingest']! / 1000) };
+}
+
+/** Blocks the stage budget measures (12 documents). */
+const STAGE_BLOCKS = 12 * BLOCKS_PER_DOC;
+
+async function firstAuthor(store: LevelStore, realm: RealmId) {
+  for await (const h of store.heads(realm)) return h.author;
+  throw new Error('the realm has no chain');
 }
 
 /**
@@ -156,6 +256,7 @@ export async function run(args: string[]): Promise<void> {
   };
   try {
     // 1. Two nodes, N events each that the other lacks.
+    note(`writing ${events} events on each of two nodes`);
     const [dA, dB] = [join(tmp, 'a'), join(tmp, 'b')];
     const realm = (await cli(['realm', 'create', 'bench', '--dir', dA])).realm as RealmId;
     await cli(['realm', 'create', 'scratch', '--dir', dB]);
@@ -165,6 +266,7 @@ export async function run(args: string[]): Promise<void> {
     const raw = a.bytes + b.bytes - 2 * genesis[0]!.bytes.byteLength;
     const portA = await freePort();
     const proxy = await countingProxy(portA);
+    note('two nodes converging');
     const [na, nb] = await Promise.all([
       start(dA, ['--realm', realm, '--listen', loopback(portA)]),
       start(dB, ['--realm', realm, '--bootstrap', loopback(proxy.port)]),
@@ -185,15 +287,19 @@ export async function run(args: string[]): Promise<void> {
     const wire = proxy.bytes();
     const [sa, sb] = [(await na.status())!, (await nb.status())!];
     const same = sa.projectionHash === sb.projectionHash;
+    note('stopping the two nodes');
     await stop([na, nb]);
     await proxy.close();
 
     // 2. A fresh node catching up a realm of `catchup` events.
     const [dP, dC] = [join(tmp, 'p'), join(tmp, 'c')];
     const realm2 = (await cli(['realm', 'create', 'catchup', '--dir', dP])).realm as RealmId;
+    note(`writing ${catchup} events to catch up`);
     const p = await populate(dP, realm2, catchup, blockSize, [], 3);
-    const ceiling = await ingestCeiling(p.blocks.slice(0, 101), realm2, join(tmp, 'ceiling'));
+    note('measuring CPU per stage');
+    const stages = await stageBudget(join(dP, 'store'), realm2, join(tmp, 'stages'));
     const portP = await freePort();
+    note('a fresh node catching up');
     const [np, nc] = await Promise.all([
       start(dP, ['--realm', realm2, '--listen', loopback(portP)]),
       start(dC, ['--realm', realm2, '--bootstrap', loopback(portP)]),
@@ -235,8 +341,8 @@ export async function run(args: string[]): Promise<void> {
         goal: '≥ 100,000',
       },
       {
-        figure: 'for scale: ledger.ingest alone, events/s',
-        value: Math.round(ceiling),
+        figure: 'for scale: ledger.ingest alone, events/s (CPU)',
+        value: Math.round(stages.ingestEventsPerSecond),
         goal: '',
       },
       {
@@ -246,6 +352,10 @@ export async function run(args: string[]): Promise<void> {
       },
     ];
     printTable(`replication over loopback TCP (block size ${blockSize} events)`, rows);
+    printTable(
+      'CPU per block by stage, in process (ms)',
+      stages.perBlock.map((r) => ({ stage: r.stage, 'ms/block': r.ms })),
+    );
     printJson('replication', {
       events,
       blockSize,
@@ -259,7 +369,8 @@ export async function run(args: string[]): Promise<void> {
       catchupSeconds,
       catchupCpuSeconds: catchupCpu,
       catchupEventsPerSecond: catchup / catchupSeconds,
-      ledgerIngestEventsPerSecond: ceiling,
+      ledgerIngestEventsPerSecond: stages.ingestEventsPerSecond,
+      cpuMsPerBlock: Object.fromEntries(stages.perBlock.map((r) => [r.stage, r.ms])),
     });
   } finally {
     await Promise.all(procs.map((x) => x.kill()));
