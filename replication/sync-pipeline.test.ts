@@ -10,13 +10,13 @@ import { writeSynthetic } from './synthetic.js';
 import { blockIds, memoryPeer, syncPair, testIdentity, testRealm } from './test-kit.js';
 import type { MemoryPeer } from './test-kit.js';
 
-/** A server holding a realm of 26 blocks by its admin: documents 0–2 full, document 3 partial. */
-async function server(blockSize = 100) {
+/** A server holding a realm of 26 blocks (by default) by its admin: documents 0–2 full, document 3 partial. */
+async function server(blockSize = 100, blocks = 25) {
   const admin = testIdentity(1);
   const { realm, block } = testRealm(admin);
   const a = await memoryPeer('a');
   await a.ledger.ingest([block]);
-  await writeSynthetic(a.ledger, admin, realm, 25 * blockSize, { blockSize });
+  await writeSynthetic(a.ledger, admin, realm, blocks * blockSize, { blockSize });
   return { admin, realm, a };
 }
 
@@ -158,5 +158,41 @@ describe('session pipeline', () => {
     expect(await blockIds(b)).toEqual(await blockIds(a));
     expect(offers.size).toBe(25);
     expect(Math.max(...offers.values())).toBe(1);
+  });
+
+  it('stops reading the stream while the blocks it received wait for the ledger', async () => {
+    // 15 documents of 8 blocks: a turn of several frames.
+    const { realm, a } = await server(300, 119);
+    const b = await memoryPeer('b', { limits: { maxQueuedBlocks: 8 } });
+    const ingest = b.ledger.ingest.bind(b.ledger);
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    b.ledger.ingest = async (...args) => {
+      await gate;
+      return ingest(...args);
+    };
+    const [ca, cb] = channelPair();
+    const sent: Uint8Array[] = [];
+    let read = 0;
+    const counting: FrameChannel = {
+      ...cb,
+      receive: async (signal) => {
+        const frame = await cb.receive(signal);
+        read++;
+        return frame;
+      },
+    };
+    const session = Promise.all([
+      a.replicator.initiate(recording(ca, sent), 'b', realm),
+      b.replicator.respond(counting, 'a'),
+    ]);
+    // a's first turn is sent at once; b reads until 8 blocks wait, then stops while the ledger holds.
+    for (let i = 0; i < 20; i++) await new Promise((r) => setTimeout(r, 5));
+    const frames = sent.length;
+    expect(frames).toBeGreaterThan(3);
+    expect(read).toBeLessThan(frames);
+    release();
+    await session;
+    expect(await blockIds(b)).toEqual(await blockIds(a));
   });
 });

@@ -97,8 +97,6 @@ interface DocState {
  * turn (which the peer waits for) need not wait long for it.
  */
 const INGEST_BATCH = 16;
-/** Blocks decoded and waiting for the ledger before we stop reading the stream (backpressure). */
-const MAX_WAITING = 128;
 
 /**
  * The first sync message of a peer whose document is empty: Automerge's
@@ -127,7 +125,7 @@ const sameHeads = (a: readonly string[], b: readonly string[]) =>
  *
  * The exchange and validation overlap: a received block is decoded at once
  * and queued; the ledger takes everything queued in one call while the
- * exchange goes on, and reading stops while {@link MAX_WAITING} blocks
+ * exchange goes on, and reading stops while `maxQueuedBlocks` blocks
  * wait, so memory stays bounded and the sender is slowed to the ledger's
  * pace.
  */
@@ -148,7 +146,7 @@ class Session {
   readonly #deferred = new Map<DocKey, Automerge.SyncMessage[]>();
   /** Decoded blocks waiting for the ledger, in arrival order. */
   #waiting: SignedBlock[] = [];
-  /** The ledger call running now, while the pump runs. */
+  /** The ledger call running now (undefined between calls). */
   #current: Promise<void> | undefined;
   #pumping: Promise<void> | undefined;
   /**
@@ -523,21 +521,25 @@ class Session {
       while ((this.#waiting.length > 0 || this.#anyDue()) && this.#ingestError === undefined) {
         while (this.#turn !== undefined) await this.#turn;
         const batch = this.#waiting.splice(0, INGEST_BATCH);
-        this.#current = this.#ingest(batch).catch((err: unknown) => {
+        const call = this.#ingest(batch).catch((err: unknown) => {
           this.#ingestError ??= err instanceof Error ? err : new Error(String(err));
         });
-        await this.#current;
+        this.#current = call;
+        await call;
+        this.#current = undefined;
       }
     })().finally(() => {
       this.#pumping = undefined;
-      this.#current = undefined;
       this.#pump();
     });
   }
 
   /** Waits while too many blocks wait for the ledger. */
   async #makeRoom(): Promise<void> {
-    while (this.#waiting.length >= MAX_WAITING && this.#current !== undefined) {
+    while (
+      this.#waiting.length >= this.#ctx.limits.maxQueuedBlocks &&
+      this.#current !== undefined
+    ) {
       await this.#current;
     }
     if (this.#ingestError !== undefined) throw this.#ingestError;
