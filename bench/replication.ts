@@ -1,15 +1,19 @@
 import { execFile } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer, connect } from 'node:net';
-import type { Server } from 'node:net';
+import type { Server, Socket } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { loadIdentity } from '../crypto/index.js';
 import type { RealmId } from '../crypto/index.js';
+import * as Automerge from '@automerge/automerge';
 import { decodeBlock, Ledger } from '../ledger/index.js';
 import type { SignedBlock } from '../ledger/index.js';
 import { LevelStore } from '../ledger/level-store.js';
+import { LiveProjection } from '../projections/index.js';
+import { blockChange } from '../replication/block-doc.js';
+import { BLOCKS_PER_DOC } from '../replication/limits.js';
 import { freePort, loopback, startNodeProcess, waitFor } from '../replication/process-kit.js';
 import type { NodeProcess } from '../replication/process-kit.js';
 import type { NodeStatus } from '../replication/status.js';
@@ -19,11 +23,27 @@ import { flag, printJson, printTable } from './report.js';
 const bin = resolve(import.meta.dirname, '..', '..', 'bin', 'evoledger.js');
 const exec = promisify(execFile);
 const since = (t: number) => (performance.now() - t) / 1000;
+/** Progress on stderr (the table and the JSON line go to stdout). */
+const note = (text: string) => process.stderr.write(`replication bench: ${text}\n`);
 
 async function cli(args: string[]): Promise<Record<string, unknown>> {
   const { stdout } = await exec(process.execPath, [bin, ...args, '--json']);
   return JSON.parse(stdout.trim().split('\n').pop()!) as Record<string, unknown>;
 }
+
+/** CPU seconds a process has used so far (Linux `schedstat`); undefined where it cannot be read. */
+async function cpuSeconds(p: NodeProcess): Promise<number | undefined> {
+  try {
+    const text = await readFile(`/proc/${p.child.pid}/schedstat`, 'utf8');
+    return Number(text.split(' ')[0]) / 1e9;
+  } catch {
+    return undefined;
+  }
+}
+
+/** CPU seconds each process used between two readings. */
+const cpuSince = (before: (number | undefined)[], after: (number | undefined)[]) =>
+  after.map((x, i) => (x === undefined || before[i] === undefined ? NaN : x - before[i]));
 
 const realmEvents = (s: NodeStatus | undefined, realm: RealmId) =>
   s === undefined
@@ -35,8 +55,15 @@ async function countingProxy(
   target: number,
 ): Promise<{ port: number; bytes: () => number; close: () => Promise<void> }> {
   let bytes = 0;
+  const sockets = new Set<Socket>();
+  const track = (socket: Socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+  };
   const server: Server = createServer((client) => {
     const upstream = connect(target, '127.0.0.1');
+    track(client);
+    track(upstream);
     client.on('data', (d: Buffer) => (bytes += d.byteLength));
     upstream.on('data', (d: Buffer) => (bytes += d.byteLength));
     client.pipe(upstream).on('error', () => client.destroy());
@@ -46,7 +73,14 @@ async function countingProxy(
   });
   const port = await freePort();
   await new Promise<void>((r) => server.listen(port, '127.0.0.1', r));
-  return { port, bytes: () => bytes, close: () => new Promise((r) => server.close(() => r())) };
+  // Connections of stopped nodes are destroyed here: waiting for them to drain
+  // could outlive every handle of this process (the close callback never came).
+  const close = () =>
+    new Promise<void>((r) => {
+      server.close(() => r());
+      for (const socket of sockets) socket.destroy();
+    });
+  return { port, bytes: () => bytes, close };
 }
 
 /** Writes `events` synthetic events by the data folder's own key into `realm` (after `seed` blocks); returns the new blocks' bytes. */
@@ -80,57 +114,149 @@ async function populate(
   }
 }
 
-/**
- * What the ledger alone admits per second: the same foreign blocks decoded,
- * verified and ingested into a fresh level store, a document's worth (8
- * blocks) at a time, as a session does. Replication cannot beat it.
- */
-async function ingestCeiling(
-  blocks: readonly SignedBlock[],
-  realm: RealmId,
-  dir: string,
-): Promise<number> {
-  const store = await LevelStore.open(dir);
-  try {
-    const ledger = await Ledger.open(store);
-    await ledger.ingest(blocks.slice(0, 1), { realm }); // the realm's genesis, untimed
-    const t = performance.now();
-    let events = 0;
-    for (let i = 1; i < blocks.length; i += 8) {
-      const batch = blocks.slice(i, i + 8).map((b) => decodeBlock(b.bytes, { verify: true }));
-      const report = await ledger.ingest(batch, { realm });
-      events += report.accepted.reduce((n, b) => n + b.header.count, 0);
-    }
-    return events / since(t);
-  } finally {
-    await store.close();
-  }
+/** CPU milliseconds `fn` takes (user + system, this process; nothing else runs meanwhile). */
+async function cpuMs<T>(fn: () => T | Promise<T>): Promise<[T, number]> {
+  const before = process.cpuUsage();
+  const result = await fn();
+  const used = process.cpuUsage(before);
+  return [result, (used.user + used.system) / 1000];
 }
 
 /**
- * `npm run bench -- replication [--events N] [--catchup N] [--block-size B]`:
+ * Where the CPU time of moving one block goes, stage by stage, measured in
+ * this process on the catch-up realm's first blocks, a document (8 blocks)
+ * at a time as a session does: what the sending node spends (read the
+ * blocks from its level store, Automerge changes and document, the sync
+ * message carrying the whole document to an empty peer), what the receiving
+ * node spends (apply the message, decode the blocks, `ledger.ingest` into a
+ * fresh level store in calls of 16 blocks), and for scale the node's
+ * projection fold of the same events (its status hash). Milliseconds per
+ * block. `ledger.ingest` alone in events/s is the ceiling of catch-up.
+ */
+async function stageBudget(storeDir: string, realm: RealmId, ledgerDir: string) {
+  const ms: Record<string, number> = {};
+  const add = (k: string, v: number) => (ms[k] = (ms[k] ?? 0) + v);
+  const source = await LevelStore.open(storeDir);
+  const author = await firstAuthor(source, realm);
+  const [, emptyPeer] = Automerge.generateSyncMessage(Automerge.init(), Automerge.initSyncState());
+  const messages: Automerge.SyncMessage[] = [];
+  let blocks = 0;
+  try {
+    for (let first = 0; first < STAGE_BLOCKS; first += BLOCKS_PER_DOC) {
+      const [bucket, read] = await cpuMs(async () => {
+        const out: SignedBlock[] = [];
+        for await (const b of source.chain(realm, author, first)) {
+          if (b.header.seq >= first + BLOCKS_PER_DOC) break;
+          out.push(b);
+        }
+        return out;
+      });
+      if (bucket.length === 0) break;
+      blocks += bucket.length;
+      add('send: read blocks from the store', read);
+      const [changes, change] = await cpuMs(() => bucket.map((b) => blockChange(b)));
+      add('send: Automerge changes', change);
+      const [built, apply] = await cpuMs(
+        () => Automerge.applyChanges(Automerge.init(), changes)[0],
+      );
+      add('send: Automerge document', apply);
+      const [doc, sync] = Automerge.receiveSyncMessage(
+        built,
+        Automerge.initSyncState(),
+        emptyPeer!,
+      );
+      const [[, message], generate] = await cpuMs(() => Automerge.generateSyncMessage(doc, sync));
+      add('send: sync message (whole document)', generate);
+      messages.push(message!);
+      Automerge.free(doc);
+    }
+  } finally {
+    await source.close();
+  }
+  const store = await LevelStore.open(ledgerDir);
+  let events = 0;
+  try {
+    const ledger = await Ledger.open(store);
+    let waiting: SignedBlock[] = [];
+    const ingest = async () => {
+      const [report, t] = await cpuMs(() => ledger.ingest(waiting, { realm }));
+      add('receive: ledger.ingest', t);
+      events += report.accepted.reduce((n, b) => n + b.header.count, 0);
+      waiting = [];
+    };
+    for (const message of messages) {
+      const [patches, receive] = await cpuMs(() => {
+        const [doc] = Automerge.receiveSyncMessage(
+          Automerge.init<Record<string, Uint8Array>>(),
+          Automerge.initSyncState(),
+          message,
+        );
+        const out = Automerge.diff(doc, [], Automerge.getHeads(doc));
+        Automerge.free(doc);
+        return out;
+      });
+      add('receive: Automerge message and diff', receive);
+      const [decoded, decode] = await cpuMs(() =>
+        patches.map((p) => decodeBlock((p as { value: Uint8Array }).value, { verify: false })),
+      );
+      add('receive: decode blocks (structure, event ids)', decode);
+      waiting.push(...decoded);
+      if (waiting.length >= 16) await ingest();
+    }
+    if (waiting.length > 0) await ingest();
+    const live = LiveProjection.empty(new Set([realm]));
+    add('for scale: projection fold (node status)', (await cpuMs(() => live.catchUp(store)))[1]);
+  } finally {
+    await store.close();
+  }
+  const perBlock = Object.entries(ms).map(([stage, v]) => ({ stage, ms: v / blocks }));
+  return { perBlock, ingestEventsPerSecond: events / (ms['receive: ledger.ingest']! / 1000) };
+}
+
+/** Blocks the stage budget measures (12 documents). */
+const STAGE_BLOCKS = 12 * BLOCKS_PER_DOC;
+
+async function firstAuthor(store: LevelStore, realm: RealmId) {
+  for await (const h of store.heads(realm)) return h.author;
+  throw new Error('the realm has no chain');
+}
+
+/**
+ * `npm run bench -- replication [--events N] [--catchup N] [--block-size B] [--profile DIR]`:
  * two node processes over loopback TCP, each holding N events the other
  * lacks (time to converge; bytes on the wire against raw block bytes), then
- * a fresh node catching up a realm of `--catchup` events.
+ * a fresh node catching up a realm of `--catchup` events. With `--profile`,
+ * each node process writes a CPU profile and its verbose session log under DIR.
  */
 export async function run(args: string[]): Promise<void> {
   const events = Number(flag(args, 'events', '100000'));
   const catchup = Number(flag(args, 'catchup', '1000000'));
   const blockSize = Number(flag(args, 'block-size', '1000'));
+  // `--profile DIR`: CPU profiles and verbose session logs of every node process, under DIR/<node>.
+  const profile = flag(args, 'profile', '');
+  if (profile !== '') await mkdir(profile, { recursive: true });
   const tmp = await mkdtemp(join(tmpdir(), 'evoledger-bench-repl-'));
   const procs: NodeProcess[] = [];
   const start = async (dir: string, extra: string[]) => {
+    const out = resolve(profile, basename(dir));
     const p = await startNodeProcess({
       bin,
       dir,
-      args: ['--status-interval', '50', ...extra],
+      args: ['--status-interval', '50', ...(profile === '' ? [] : ['--verbose']), ...extra],
       timeoutMs: 60_000,
+      ...(profile === '' ? {} : { nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${out}`] }),
     });
     procs.push(p);
     return p;
   };
+  const stop = async (nodes: NodeProcess[]) => {
+    await Promise.all(nodes.map((n) => n.stop()));
+    if (profile === '') return;
+    for (const n of nodes) await writeFile(`${resolve(profile, basename(n.dir))}.log`, n.stderr());
+  };
   try {
     // 1. Two nodes, N events each that the other lacks.
+    note(`writing ${events} events on each of two nodes`);
     const [dA, dB] = [join(tmp, 'a'), join(tmp, 'b')];
     const realm = (await cli(['realm', 'create', 'bench', '--dir', dA])).realm as RealmId;
     await cli(['realm', 'create', 'scratch', '--dir', dB]);
@@ -140,11 +266,13 @@ export async function run(args: string[]): Promise<void> {
     const raw = a.bytes + b.bytes - 2 * genesis[0]!.bytes.byteLength;
     const portA = await freePort();
     const proxy = await countingProxy(portA);
+    note('two nodes converging');
     const [na, nb] = await Promise.all([
       start(dA, ['--realm', realm, '--listen', loopback(portA)]),
       start(dB, ['--realm', realm, '--bootstrap', loopback(proxy.port)]),
     ]);
     const t0 = performance.now();
+    const cpu0 = await Promise.all([na, nb].map(cpuSeconds));
     const total = 2 * events + 1;
     await waitFor(
       async () =>
@@ -155,23 +283,29 @@ export async function run(args: string[]): Promise<void> {
       20,
     );
     const converge = since(t0);
+    const convergeCpu = cpuSince(cpu0, await Promise.all([na, nb].map(cpuSeconds)));
     const wire = proxy.bytes();
     const [sa, sb] = [(await na.status())!, (await nb.status())!];
     const same = sa.projectionHash === sb.projectionHash;
-    await Promise.all([na.stop(), nb.stop()]);
+    note('stopping the two nodes');
+    await stop([na, nb]);
     await proxy.close();
 
     // 2. A fresh node catching up a realm of `catchup` events.
     const [dP, dC] = [join(tmp, 'p'), join(tmp, 'c')];
     const realm2 = (await cli(['realm', 'create', 'catchup', '--dir', dP])).realm as RealmId;
+    note(`writing ${catchup} events to catch up`);
     const p = await populate(dP, realm2, catchup, blockSize, [], 3);
-    const ceiling = await ingestCeiling(p.blocks.slice(0, 101), realm2, join(tmp, 'ceiling'));
+    note('measuring CPU per stage');
+    const stages = await stageBudget(join(dP, 'store'), realm2, join(tmp, 'stages'));
     const portP = await freePort();
+    note('a fresh node catching up');
     const [np, nc] = await Promise.all([
       start(dP, ['--realm', realm2, '--listen', loopback(portP)]),
       start(dC, ['--realm', realm2, '--bootstrap', loopback(portP)]),
     ]);
     const t1 = performance.now();
+    const cpu1 = await Promise.all([np, nc].map(cpuSeconds));
     await waitFor(
       async () => realmEvents(await nc.status(), realm2) === catchup + 1,
       1_800_000,
@@ -179,11 +313,17 @@ export async function run(args: string[]): Promise<void> {
       20,
     );
     const catchupSeconds = since(t1);
-    await Promise.all([np.stop(), nc.stop()]);
+    const catchupCpu = cpuSince(cpu1, await Promise.all([np, nc].map(cpuSeconds)));
+    await stop([np, nc]);
 
     const rows = [
       { figure: 'two nodes: events each side lacks', value: events, goal: '' },
       { figure: 'two nodes: time to converge (s)', value: converge, goal: '≤ 3' },
+      {
+        figure: 'two nodes: CPU s, each node',
+        value: convergeCpu.map((x) => x.toFixed(2)).join(' + '),
+        goal: '',
+      },
       { figure: 'two nodes: bytes on the wire (TCP)', value: wire, goal: '' },
       { figure: 'two nodes: raw block bytes exchanged', value: raw, goal: '' },
       { figure: 'two nodes: wire / raw', value: wire / raw, goal: '≤ 1.2' },
@@ -191,13 +331,18 @@ export async function run(args: string[]): Promise<void> {
       { figure: 'catch-up: events', value: catchup, goal: '' },
       { figure: 'catch-up: time (s)', value: catchupSeconds, goal: '' },
       {
+        figure: 'catch-up: CPU s, server + joiner',
+        value: catchupCpu.map((x) => x.toFixed(2)).join(' + '),
+        goal: '',
+      },
+      {
         figure: 'catch-up: events/s',
         value: Math.round(catchup / catchupSeconds),
         goal: '≥ 100,000',
       },
       {
-        figure: 'for scale: ledger.ingest alone, events/s',
-        value: Math.round(ceiling),
+        figure: 'for scale: ledger.ingest alone, events/s (CPU)',
+        value: Math.round(stages.ingestEventsPerSecond),
         goal: '',
       },
       {
@@ -207,18 +352,25 @@ export async function run(args: string[]): Promise<void> {
       },
     ];
     printTable(`replication over loopback TCP (block size ${blockSize} events)`, rows);
+    printTable(
+      'CPU per block by stage, in process (ms)',
+      stages.perBlock.map((r) => ({ stage: r.stage, 'ms/block': r.ms })),
+    );
     printJson('replication', {
       events,
       blockSize,
       convergeSeconds: converge,
+      convergeCpuSeconds: convergeCpu,
       wireBytes: wire,
       rawBytes: raw,
       wireOverRaw: wire / raw,
       identicalProjection: same,
       catchupEvents: catchup,
       catchupSeconds,
+      catchupCpuSeconds: catchupCpu,
       catchupEventsPerSecond: catchup / catchupSeconds,
-      ledgerIngestEventsPerSecond: ceiling,
+      ledgerIngestEventsPerSecond: stages.ingestEventsPerSecond,
+      cpuMsPerBlock: Object.fromEntries(stages.perBlock.map((r) => [r.stage, r.ms])),
     });
   } finally {
     await Promise.all(procs.map((x) => x.kill()));

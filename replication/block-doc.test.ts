@@ -30,4 +30,18 @@ describe('block documents', () => {
     ).toEqual([0, 1, 2, 3, 4]);
     expect(docEntries(a, 0).entries.find((e) => e.seq === 3)!.bytes).toEqual(blocks[3]!.bytes);
   });
+
+  it('are the changes Automerge.change writes, byte for byte (documents of older nodes match)', async () => {
+    for (const block of await someBlocks(3)) {
+      const doc = Automerge.change(
+        Automerge.init<Record<string, Uint8Array>>({ actor: block.id.slice(0, 32) }),
+        { time: 0 },
+        (d) => {
+          d[String(block.header.seq)] = block.bytes;
+        },
+      );
+      expect(blockChange(block)).toEqual(Automerge.getLastLocalChange(doc));
+      Automerge.free(doc);
+    }
+  });
 });

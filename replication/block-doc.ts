@@ -13,21 +13,25 @@ export type BlockDoc = Automerge.Doc<Record<string, Uint8Array>>;
  * the blocks arrived in, and a rebuilt document never churns. Two blocks an
  * author signed for the same seq become an Automerge conflict on one key,
  * never a sync error.
+ *
+ * Written through Automerge's backend handle (`put` and `commit` on a fresh
+ * document) rather than `Automerge.change`: the same change, byte for byte
+ * (a test holds the two together), without the proxy and the materialised
+ * view, about 3× cheaper for a 200 kB block.
  */
 export function blockChange(block: SignedBlock): Automerge.Change {
-  const actor = block.id.slice(0, 32);
-  const key = String(block.header.seq);
-  const doc = Automerge.change(
-    Automerge.init<Record<string, Uint8Array>>({ actor }),
-    { time: 0 },
-    (d) => {
-      d[key] = block.bytes;
-    },
+  const handle = Automerge.getBackend(
+    Automerge.init<Record<string, Uint8Array>>({ actor: block.id.slice(0, 32) }),
   );
-  const change = Automerge.getLastLocalChange(doc);
-  Automerge.free(doc);
-  if (change === undefined) throw new Error('automerge produced no change');
-  return change;
+  try {
+    handle.put('_root', String(block.header.seq), block.bytes);
+    handle.commit(null, 0);
+    const change = handle.getLastLocalChange();
+    if (change === null) throw new Error('automerge produced no change');
+    return change;
+  } finally {
+    handle.free();
+  }
 }
 
 /** The document holding exactly `blocks`. */

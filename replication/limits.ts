@@ -23,8 +23,10 @@ export interface ReplicationLimits {
   readonly rateWindowMs: number;
   /** How long a peer that sent invalid blocks is refused, in ms (doubles per offence, up to 60 s). */
   readonly penaltyMs: number;
-  /** Blocks kept waiting for a predecessor, across all peers. */
+  /** Blocks a session keeps parked, waiting for a predecessor, a dependency or a membership. */
   readonly maxPendingBlocks: number;
+  /** Blocks received and waiting for the ledger before a session stops reading its stream (backpressure). */
+  readonly maxQueuedBlocks: number;
   /** Largest gossip announcement. */
   readonly maxAnnounceBytes: number;
 }
@@ -44,5 +46,6 @@ export const defaultLimits: ReplicationLimits = {
   rateWindowMs: 10_000,
   penaltyMs: 2_000,
   maxPendingBlocks: 4096,
+  maxQueuedBlocks: 128,
   maxAnnounceBytes: 64 * 1024,
 };

@@ -4,6 +4,7 @@ import type { Ledger, SignedBlock } from '../ledger/index.js';
 import { ReplicationError } from './errors.js';
 import type { ReplicationEvents } from './events.js';
 import { TypedEventTarget } from './events.js';
+import { DocCache } from './doc-cache.js';
 import { EvidenceLog } from './evidence.js';
 import type { EvidenceRecord } from './evidence.js';
 import { encodeMessage } from './messages.js';
@@ -12,7 +13,10 @@ import { defaultLimits } from './limits.js';
 import type { ReplicationLimits } from './limits.js';
 import { PeerGuard } from './peer-guard.js';
 import { initiateSession, respondSession } from './sync-session.js';
-import type { SessionOutcome, SessionSink } from './sync-session.js';
+import type { IngestBacklog, SessionOutcome, SessionSink } from './sync-session.js';
+
+/** Default budget of the document cache: about 190 documents of 8 blocks of evaluations. */
+const DEFAULT_DOC_CACHE_BYTES = 64 * 1024 * 1024;
 
 /** What a {@link Replicator} needs from its host. */
 export interface ReplicatorComponents {
@@ -26,6 +30,8 @@ export interface ReplicatorInit {
   readonly realms?: () => ReadonlySet<RealmId>;
   /** Clock of the rate limiter (tests inject one). */
   readonly now?: () => number;
+  /** Bytes of built documents kept for later sessions (saved form); default 64 MiB, 0 turns it off. */
+  readonly docCacheBytes?: number;
 }
 
 /** Counters a replicator keeps, for status. */
@@ -50,8 +56,22 @@ export class Replicator extends TypedEventTarget<ReplicationEvents> {
   readonly limits: ReplicationLimits;
   readonly guard: PeerGuard;
   readonly evidence: EvidenceLog;
+  /** Documents built for earlier sessions (a shortcut: the store stays the source). */
+  readonly docCache: DocCache | undefined;
   readonly #realms: (() => ReadonlySet<RealmId>) | undefined;
   readonly #rejectedIds = new Set<string>();
+  /** Validation still running in sessions whose exchange is over. */
+  readonly #backlog = new Set<Promise<unknown>>();
+  readonly #ingestBacklog: IngestBacklog = {
+    settled: async () => {
+      await Promise.allSettled([...this.#backlog]);
+    },
+    add: (work) => {
+      const tracked = work.catch(() => undefined);
+      this.#backlog.add(tracked);
+      void tracked.finally(() => this.#backlog.delete(tracked));
+    },
+  };
   readonly stats: ReplicatorStats = {
     sessions: 0,
     failedSessions: 0,
@@ -69,6 +89,21 @@ export class Replicator extends TypedEventTarget<ReplicationEvents> {
     this.guard = new PeerGuard(this.limits, init.now);
     this.evidence = new EvidenceLog(components.ledger.store);
     this.#realms = init.realms;
+    const cacheBytes = init.docCacheBytes ?? DEFAULT_DOC_CACHE_BYTES;
+    this.docCache = cacheBytes > 0 ? new DocCache(cacheBytes) : undefined;
+  }
+
+  /** What every session of this replicator shares. */
+  #shared(peer: string, signal?: AbortSignal) {
+    return {
+      ledger: this.ledger,
+      limits: this.limits,
+      peer,
+      sink: this.#sink(peer),
+      backlog: this.#ingestBacklog,
+      ...(this.docCache === undefined ? {} : { cache: this.docCache }),
+      ...(signal ? { signal } : {}),
+    };
   }
 
   #sink(peer: string): SessionSink {
@@ -161,13 +196,7 @@ export class Replicator extends TypedEventTarget<ReplicationEvents> {
     realm: RealmId,
     signal?: AbortSignal,
   ): Promise<SessionOutcome | undefined> {
-    const ctx = {
-      ledger: this.ledger,
-      limits: this.limits,
-      peer,
-      sink: this.#sink(peer),
-      ...(signal ? { signal } : {}),
-    };
+    const ctx = this.#shared(peer, signal);
     return this.#run(channel, peer, 'initiator', () => initiateSession(channel, ctx, realm));
   }
 
@@ -192,12 +221,8 @@ export class Replicator extends TypedEventTarget<ReplicationEvents> {
     }
     const realms = this.#realms;
     const ctx = {
-      ledger: this.ledger,
-      limits: this.limits,
-      peer,
-      sink: this.#sink(peer),
+      ...this.#shared(peer, signal),
       ...(realms ? { acceptRealm: (r: RealmId) => realms().has(r) } : {}),
-      ...(signal ? { signal } : {}),
     };
     return this.#run(channel, peer, 'responder', () => respondSession(channel, ctx));
   }

@@ -25,8 +25,14 @@ export function streamChannel(stream: Stream, maxFrameBytes: number): FrameChann
         );
       }
       bytes.sent += 4 + frame.byteLength;
-      stream.send(framePrefix(frame.byteLength));
-      if (!stream.send(frame)) await stream.onDrain();
+      try {
+        stream.send(framePrefix(frame.byteLength));
+        if (!stream.send(frame)) await stream.onDrain();
+      } catch (err) {
+        throw new ReplicationError('STREAM_CLOSED', 'the sync stream closed while sending', {
+          cause: err,
+        });
+      }
     },
     async receive(signal) {
       for (;;) {

@@ -1,10 +1,11 @@
 import * as Automerge from '@automerge/automerge';
-import { sha256, toHex } from '../crypto/index.js';
-import type { PublicKey, RealmId } from '../crypto/index.js';
+import { bytesEqual, concatBytes } from '../crypto/index.js';
+import type { BlockId, PublicKey, RealmId } from '../crypto/index.js';
 import { decodeBlock, LedgerError } from '../ledger/index.js';
 import type { ForkEvidence, Ledger, Rejection, SignedBlock } from '../ledger/index.js';
 import { buildBlockDoc } from './block-doc.js';
 import type { BlockDoc } from './block-doc.js';
+import type { DocCache, DocSource } from './doc-cache.js';
 import { parseDocKey } from './doc-key.js';
 import type { DocKey } from './doc-key.js';
 import { ReplicationError } from './errors.js';
@@ -12,6 +13,7 @@ import type { FrameChannel } from './frame-channel.js';
 import { BLOCKS_PER_DOC } from './limits.js';
 import type { ReplicationLimits } from './limits.js';
 import { docsToSync, readManifest } from './manifest.js';
+import type { ChainSummary, Manifest } from './manifest.js';
 import { decodeMessage, encodeMessage, isEnd, isHello, isSync } from './messages.js';
 import type { SyncMessage, WireMessage } from './messages.js';
 
@@ -26,6 +28,16 @@ export interface SessionSink {
   forks(forks: readonly ForkEvidence[]): Promise<void>;
 }
 
+/**
+ * Validation still running in sessions whose exchange is over. A session
+ * reads its manifest only once it has settled: blocks another session
+ * received but has not stored yet would otherwise be asked for again.
+ */
+export interface IngestBacklog {
+  settled(): Promise<void>;
+  add(work: Promise<unknown>): void;
+}
+
 /** What a session needs. */
 export interface SessionContext {
   readonly ledger: Ledger;
@@ -34,6 +46,9 @@ export interface SessionContext {
   readonly sink: SessionSink;
   /** Responders: whether we replicate this realm. */
   readonly acceptRealm?: (realm: RealmId) => boolean;
+  /** Documents built in earlier sessions (a shortcut; the store stays the source). */
+  readonly cache?: DocCache;
+  readonly backlog?: IngestBacklog;
   readonly signal?: AbortSignal;
 }
 
@@ -49,16 +64,56 @@ export interface SessionOutcome {
   readonly declined?: string;
 }
 
+/** A block the ledger may admit once others arrive. */
+interface Parked {
+  readonly block: SignedBlock;
+  /** It waits for its predecessor in its author's chain (not for a dependency, genesis or membership). */
+  readonly gap: boolean;
+  /** The round in which it was parked. */
+  readonly since: number;
+}
+
 interface DocState {
   doc: BlockDoc;
   sync: Automerge.SyncState;
+  readonly author: PublicKey;
   readonly first: number;
-  readonly seen: Set<string>;
+  /** What the store held of the bucket when the document was made (undefined: nothing). */
+  readonly source: DocSource | undefined;
+  readonly fromCache: boolean;
+  /** The peer's manifest shows it holds nothing of this bucket. */
+  readonly peerEmpty: boolean;
+  /** As made from the store, and nothing generated yet: its first message carries all of it. */
+  fresh: boolean;
+  /** Values the peer sent, by seq, so that each goes to the ledger once. */
+  readonly got: Map<number, Uint8Array[]>;
+  /** Bytes of those values. */
   received: number;
 }
 
-/** What tells a block value apart in a document (op ids are not exposed for single values). */
-const fingerprint = (bytes: Uint8Array) => toHex(sha256(bytes));
+/**
+ * Blocks handed to one `ledger.ingest` call at most: what piles up while the
+ * ledger works goes in the next call, and a call is short enough that our
+ * turn (which the peer waits for) need not wait long for it.
+ */
+const INGEST_BATCH = 16;
+
+/**
+ * The first sync message of a peer whose document is empty: Automerge's
+ * own, computed once. Fed to a document whose peer holds nothing of it
+ * (its manifest says so), it lets our first message carry the whole
+ * document instead of waiting a round trip for the peer to say it is empty.
+ */
+const EMPTY_PEER_MESSAGE: Automerge.SyncMessage = (() => {
+  const empty = Automerge.init();
+  const [, message] = Automerge.generateSyncMessage(empty, Automerge.initSyncState());
+  Automerge.free(empty);
+  if (message === null) throw new Error('automerge produced no first sync message');
+  return message;
+})();
+
+const sameHeads = (a: readonly string[], b: readonly string[]) =>
+  a.length === b.length && a.every((h, i) => h === b[i]);
 
 /**
  * One sync session over a frame channel, lockstep: the initiator sends, the
@@ -67,6 +122,12 @@ const fingerprint = (bytes: Uint8Array) => toHex(sha256(bytes));
  * document the peer names), runs Automerge's sync protocol on each, and
  * passes every block it did not hold through `ledger.ingest` before it is
  * stored.
+ *
+ * The exchange and validation overlap: a received block is decoded at once
+ * and queued; the ledger takes everything queued in one call while the
+ * exchange goes on, and reading stops while `maxQueuedBlocks` blocks
+ * wait, so memory stays bounded and the sender is slowed to the ledger's
+ * pace.
  */
 class Session {
   readonly #ctx: SessionContext;
@@ -74,13 +135,32 @@ class Session {
   readonly #docs = new Map<DocKey, DocState>();
   /** Documents of this session, in the order they are synced (ours from the manifests, then the peer's). */
   readonly #wanted: DocKey[] = [];
-  readonly #pending = new Map<string, SignedBlock>();
+  /** The peer's chain heads, by author. */
+  readonly #theirs = new Map<PublicKey, ChainSummary>();
   /**
-   * Ingestion runs behind the Automerge exchange: we answer the peer first and
-   * validate what it sent while it works on our answer, so both processes
-   * work at once. The ledger serialises ingests, so order is kept.
+   * Peer messages without changes for documents not opened yet: applied
+   * when the document is opened for our turn, so that a responder makes its
+   * documents one by one as it sends them, instead of all of them before it
+   * sends the first.
    */
-  #ingesting: Promise<void> = Promise.resolve();
+  readonly #deferred = new Map<DocKey, Automerge.SyncMessage[]>();
+  /** Decoded blocks waiting for the ledger, in arrival order. */
+  #waiting: SignedBlock[] = [];
+  /** The ledger call running now (undefined between calls). */
+  #current: Promise<void> | undefined;
+  #pumping: Promise<void> | undefined;
+  /**
+   * Set while we send a turn: the pump starts no ledger call meanwhile. The
+   * peer is idle until our documents arrive, and validation can wait, so
+   * the sender's work comes first.
+   */
+  #turn: Promise<void> | undefined;
+  /** Blocks that may pass once others arrive, by id. */
+  readonly #pending = new Map<string, Parked>();
+  /** Ledger calls so far that admitted something. */
+  #round = 0;
+  /** The round in which each author's chain last grew. */
+  readonly #grew = new Map<PublicKey, number>();
   #ingestError: Error | undefined;
   #realm: RealmId | null = null;
   #accepted = 0;
@@ -120,49 +200,167 @@ class Session {
     return decodeMessage(frame);
   }
 
-  /** Opens our side of every document that differs from the peer's manifest. */
-  async #hello(remote: WireMessage): Promise<void> {
+  /** Our manifest, once blocks other sessions received are stored (else we would ask for them again). */
+  async #manifest(): Promise<ChainSummary[]> {
+    await this.#ctx.backlog?.settled();
+    return readManifest(this.#ctx.ledger.store, this.#realmId);
+  }
+
+  /** Lists every document that differs between our manifest and the peer's. */
+  async #hello(remote: WireMessage, local: Manifest): Promise<void> {
     if (!isHello(remote) || remote.realm !== this.#realm) {
       throw new ReplicationError('PROTOCOL_VIOLATION', 'expected a hello for the session realm');
     }
     const store = this.#ctx.ledger.store;
     const realm = this.#realmId;
-    const local = await readManifest(store, realm);
-    const keys = await docsToSync(
-      local,
-      remote.manifest,
-      async (author: PublicKey, seq: number) => {
-        return (await store.getBlockAt(realm, author, seq))?.id;
-      },
-    );
+    for (const c of remote.manifest) this.#theirs.set(c.author, c);
+    const keys = await docsToSync(local, remote.manifest, async (author, seq) => {
+      return (await store.getBlockAt(realm, author, seq))?.id;
+    });
     const max = this.#ctx.limits.maxDocsPerSession;
     this.#moreHere = keys.length > max;
-    // Documents are built lazily, when first needed: building one while the peer ingests
+    // Documents are made lazily, when first needed: making one while the peer ingests
     // the previous one pipelines the two processes.
     this.#wanted.push(...keys.slice(0, max));
+  }
+
+  /** What the store holds of the bucket from `first`: its last block (undefined: nothing). */
+  async #lastHeld(
+    author: PublicKey,
+    first: number,
+  ): Promise<{ lastSeq: number; lastId: BlockId } | undefined> {
+    const store = this.#ctx.ledger.store;
+    const head = await store.head(this.#realmId, author);
+    if (head === undefined || head.seq < first) return undefined;
+    const lastSeq = Math.min(head.seq, first + BLOCKS_PER_DOC - 1);
+    if (lastSeq === head.seq) return { lastSeq, lastId: head.id };
+    const last = await store.getBlockAt(this.#realmId, author, lastSeq);
+    return last === undefined ? undefined : { lastSeq, lastId: last.id };
+  }
+
+  /** The cached document for `key` if it still is what the store holds; drops a bad entry. */
+  #fromCache(key: DocKey, held: { lastSeq: number; lastId: BlockId }) {
+    const cache = this.#ctx.cache;
+    const entry = cache?.get(this.#realmId, key, held);
+    if (cache === undefined || entry === undefined) return undefined;
+    let doc: BlockDoc | undefined;
+    try {
+      doc = Automerge.load<Record<string, Uint8Array>>(entry.bytes);
+    } catch {
+      doc = undefined;
+    }
+    if (doc !== undefined && sameHeads(Automerge.getHeads(doc), entry.heads)) {
+      return { doc, source: entry };
+    }
+    if (doc !== undefined) Automerge.free(doc);
+    cache.discard(this.#realmId, key);
+    return undefined;
   }
 
   async #open(key: DocKey): Promise<DocState | undefined> {
     const existing = this.#docs.get(key);
     if (existing !== undefined) return existing;
-    if (this.#docs.size >= 2 * this.#ctx.limits.maxDocsPerSession) return undefined;
-    const parsed = parseDocKey(key)!;
-    const first = parsed.bucket * BLOCKS_PER_DOC;
-    const blocks: SignedBlock[] = [];
-    for await (const b of this.#ctx.ledger.store.chain(this.#realmId, parsed.author, first)) {
-      if (b.header.seq >= first + BLOCKS_PER_DOC) break;
-      blocks.push(b);
+    if (!this.#hasRoom(key)) return undefined;
+    const { author, bucket } = parseDocKey(key)!;
+    const first = bucket * BLOCKS_PER_DOC;
+    const held = await this.#lastHeld(author, first);
+    let doc: BlockDoc;
+    let source: DocSource | undefined;
+    let fromCache = false;
+    const cached = held === undefined ? undefined : this.#fromCache(key, held);
+    if (cached !== undefined) {
+      ({ doc, source } = cached);
+      fromCache = true;
+    } else if (held !== undefined) {
+      const blocks: SignedBlock[] = [];
+      for await (const b of this.#ctx.ledger.store.chain(this.#realmId, author, first)) {
+        if (b.header.seq > held.lastSeq) break;
+        blocks.push(b);
+      }
+      doc = buildBlockDoc(blocks);
+      source = { ...held, heads: Automerge.getHeads(doc) };
+    } else {
+      doc = Automerge.init();
+    }
+    let sync = Automerge.initSyncState();
+    const theirs = this.#theirs.get(author);
+    const peerEmpty = theirs === undefined || theirs.seq < first;
+    if (peerEmpty && source !== undefined) {
+      [doc, sync] = Automerge.receiveSyncMessage(doc, sync, EMPTY_PEER_MESSAGE);
     }
     const state: DocState = {
-      doc: buildBlockDoc(blocks),
-      sync: Automerge.initSyncState(),
+      doc,
+      sync,
+      author,
       first,
-      seen: new Set(blocks.map((b) => fingerprint(b.bytes))),
+      source,
+      fromCache,
+      peerEmpty,
+      fresh: source !== undefined,
+      got: new Map(),
       received: 0,
     };
     this.#docs.set(key, state);
     if (!this.#wanted.includes(key)) this.#wanted.push(key);
+    for (const message of this.#deferred.get(key) ?? []) this.#receiveInto(key, state, message);
+    this.#deferred.delete(key);
     return state;
+  }
+
+  /** Whether `key` is, or may become, one of the documents this session holds. */
+  #hasRoom(key: DocKey): boolean {
+    if (this.#docs.has(key) || this.#deferred.has(key)) return true;
+    return this.#docs.size + this.#deferred.size < 2 * this.#ctx.limits.maxDocsPerSession;
+  }
+
+  /** Applies a peer message to a document; returns the heads before and after. */
+  #receiveInto(key: DocKey, st: DocState, message: Automerge.SyncMessage) {
+    const before = Automerge.getHeads(st.doc);
+    try {
+      [st.doc, st.sync] = Automerge.receiveSyncMessage(st.doc, st.sync, message);
+    } catch (err) {
+      throw new ReplicationError('PROTOCOL_VIOLATION', `bad automerge sync message for ${key}`, {
+        cause: err,
+      });
+    }
+    return { before, after: Automerge.getHeads(st.doc) };
+  }
+
+  /** Keeps a message that carries no blocks for a document we have not opened yet. */
+  #defer(key: DocKey, message: Automerge.SyncMessage): boolean {
+    if (this.#docs.has(key) || !this.#hasRoom(key)) return false;
+    let changes: number;
+    try {
+      changes = Automerge.decodeSyncMessage(message).changes.length;
+    } catch (err) {
+      throw new ReplicationError('PROTOCOL_VIOLATION', `bad automerge sync message for ${key}`, {
+        cause: err,
+      });
+    }
+    if (changes > 0) return false;
+    const queued = this.#deferred.get(key);
+    if (queued === undefined) this.#deferred.set(key, [message]);
+    else queued.push(message);
+    if (!this.#wanted.includes(key)) this.#wanted.push(key);
+    return true;
+  }
+
+  /**
+   * Keeps a document made from the store: its first message to a peer that
+   * holds nothing of it is the whole document, saved (so caching costs no
+   * extra work). An entry that does not load into the same heads is dropped
+   * when used, so a message that carried less costs a rebuild, never a
+   * wrong document.
+   */
+  #remember(key: DocKey, st: DocState, message: Automerge.SyncMessage): void {
+    const fresh = st.fresh;
+    st.fresh = false;
+    const cache = this.#ctx.cache;
+    if (!fresh || !st.peerEmpty || st.fromCache || st.source === undefined || cache === undefined)
+      return;
+    const chunks = Automerge.decodeSyncMessage(message).changes;
+    if (chunks.length === 0) return;
+    cache.put(this.#realmId, key, { ...st.source, bytes: concatBytes(...chunks) });
   }
 
   /**
@@ -173,6 +371,18 @@ class Session {
    * documents spoke.
    */
   async #sendTurn(endIfQuiet: boolean): Promise<number> {
+    let sent!: () => void;
+    this.#turn = new Promise<void>((resolve) => (sent = resolve));
+    try {
+      return await this.#sendDocs(endIfQuiet);
+    } finally {
+      this.#turn = undefined;
+      sent();
+    }
+  }
+
+  /** The messages of our turn, frame by frame (see `#sendTurn`). */
+  async #sendDocs(endIfQuiet: boolean): Promise<number> {
     let pack: [DocKey, Uint8Array][] = [];
     let packBytes = 0;
     let spoke = 0;
@@ -182,6 +392,7 @@ class Session {
       const [sync, message] = Automerge.generateSyncMessage(st.doc, st.sync);
       st.sync = sync;
       if (message === null) continue;
+      this.#remember(key, st, message);
       spoke++;
       pack.push([key, message]);
       packBytes += message.byteLength;
@@ -200,6 +411,7 @@ class Session {
   async #receiveTurn(): Promise<number | 'end'> {
     let spoke = 0;
     for (let first = true; ; first = false) {
+      await this.#makeRoom();
       const m = await this.#receive();
       if (isEnd(m) && first) return 'end';
       if (!isSync(m)) throw new ReplicationError('PROTOCOL_VIOLATION', 'expected a sync message');
@@ -210,26 +422,18 @@ class Session {
   }
 
   /**
-   * Applies the peer's sync messages and ingests the blocks we had not seen,
-   * document by document (lowest buckets first), so progress is committed in
-   * small atomic steps and a crash loses at most one document's worth.
+   * Applies the peer's sync messages, decodes the blocks we had not seen and
+   * queues them for the ledger (lowest buckets first, as they come).
    */
   async #apply(m: SyncMessage): Promise<void> {
     if (m.more) this.#moreThere = true;
     for (const [key, message] of m.docs) {
-      const fresh: Uint8Array[] = [];
+      if (this.#defer(key, message)) continue;
       const st = await this.#open(key);
       if (st === undefined) continue;
-      const before = Automerge.getHeads(st.doc);
-      try {
-        [st.doc, st.sync] = Automerge.receiveSyncMessage(st.doc, st.sync, message);
-      } catch (err) {
-        throw new ReplicationError('PROTOCOL_VIOLATION', `bad automerge sync message for ${key}`, {
-          cause: err,
-        });
-      }
-      const after = Automerge.getHeads(st.doc);
-      if (after.length === before.length && after.every((h, i) => h === before[i])) continue;
+      const { before, after } = this.#receiveInto(key, st, message);
+      if (sameHeads(before, after)) continue;
+      st.fresh = false;
       // diff hands the new values over as Uint8Array views; getConflicts copies, so it is kept for forks.
       for (const patch of Automerge.diff(st.doc, before, after)) {
         const k = patch.path[0];
@@ -251,10 +455,10 @@ class Session {
             `document ${key} holds key ${k} outside its bucket`,
           );
         }
-        const values: unknown[] =
-          patch.action === 'put' && !patch.conflict
-            ? [patch.value]
-            : Object.values(Automerge.getConflicts(st.doc, k) ?? { only: st.doc[k] });
+        const conflict = patch.action === 'conflict' || patch.conflict === true;
+        const values: unknown[] = !conflict
+          ? [patch.value]
+          : Object.values(Automerge.getConflicts(st.doc, k) ?? { only: st.doc[k] });
         for (const value of values) {
           if (!(value instanceof Uint8Array)) {
             throw new ReplicationError(
@@ -262,9 +466,7 @@ class Session {
               `document ${key} holds a value that is not bytes`,
             );
           }
-          const print = fingerprint(value);
-          if (st.seen.has(print)) continue;
-          st.seen.add(print);
+          if (await this.#known(st, seq, value, conflict)) continue;
           st.received += value.byteLength;
           if (st.received > this.#ctx.limits.maxDocBytes) {
             throw new ReplicationError(
@@ -278,20 +480,74 @@ class Session {
               `${this.#ctx.peer} sent more than ${this.#ctx.limits.maxBlocksPerSession} blocks in one session`,
             );
           }
-          fresh.push(value);
+          this.#decode(value);
         }
       }
-      this.#queueIngest(fresh);
+    }
+    this.#pump();
+  }
+
+  /**
+   * Whether `value` at `seq` is already on its way: sent before in this
+   * session, or (for a conflict, which lists every value of the key) the
+   * block our store holds there. Compared byte for byte: a value is only
+   * skipped when it is exactly one we have.
+   */
+  async #known(st: DocState, seq: number, value: Uint8Array, conflict: boolean): Promise<boolean> {
+    const got = st.got.get(seq);
+    if (got?.some((b) => bytesEqual(b, value))) return true;
+    if (got === undefined) st.got.set(seq, [value]);
+    else got.push(value);
+    if (!conflict || st.source === undefined || seq > st.source.lastSeq) return false;
+    const own = await this.#ctx.ledger.store.getBlockAt(this.#realmId, st.author, seq);
+    return own !== undefined && bytesEqual(own.bytes, value);
+  }
+
+  /** Decodes a block's structure and queues it; the ledger checks signature and Merkle root. */
+  #decode(bytes: Uint8Array): void {
+    try {
+      this.#waiting.push(decodeBlock(bytes, { verify: false }));
+    } catch (err) {
+      if (!(err instanceof LedgerError)) throw err;
+      this.#reject({ block: null, code: err.code, message: err.message }, true);
     }
   }
 
-  #queueIngest(fresh: Uint8Array[]): void {
-    if (fresh.length === 0) return;
-    this.#ingesting = this.#ingesting
-      .then(() => (this.#ingestError === undefined ? this.#ingest(fresh) : undefined))
-      .catch((err: unknown) => {
-        this.#ingestError ??= err instanceof Error ? err : new Error(String(err));
-      });
+  /** Starts passing waiting blocks to the ledger, unless that runs already. */
+  #pump(): void {
+    if (this.#pumping !== undefined || this.#ingestError !== undefined) return;
+    if (this.#waiting.length === 0 && !this.#anyDue()) return;
+    this.#pumping = (async () => {
+      while ((this.#waiting.length > 0 || this.#anyDue()) && this.#ingestError === undefined) {
+        while (this.#turn !== undefined) await this.#turn;
+        const batch = this.#waiting.splice(0, INGEST_BATCH);
+        const call = this.#ingest(batch).catch((err: unknown) => {
+          this.#ingestError ??= err instanceof Error ? err : new Error(String(err));
+        });
+        this.#current = call;
+        await call;
+        this.#current = undefined;
+      }
+    })().finally(() => {
+      this.#pumping = undefined;
+      this.#pump();
+    });
+  }
+
+  /** Waits while too many blocks wait for the ledger. */
+  async #makeRoom(): Promise<void> {
+    while (
+      this.#waiting.length >= this.#ctx.limits.maxQueuedBlocks &&
+      this.#current !== undefined
+    ) {
+      await this.#current;
+    }
+    if (this.#ingestError !== undefined) throw this.#ingestError;
+  }
+
+  /** Waits until every received block went through the ledger. */
+  async #drain(): Promise<void> {
+    while (this.#pumping !== undefined) await this.#pumping;
   }
 
   #reject(rejection: Rejection, offence: boolean): void {
@@ -299,26 +555,71 @@ class Session {
     this.#ctx.sink.rejected(this.#realmId, rejection, offence);
   }
 
-  /** Validates and stores blocks (with those still waiting), keeping the ones that may pass later. */
-  async #ingest(bytes: readonly Uint8Array[], final = false): Promise<void> {
-    const realm = this.#realmId;
-    const blocks: SignedBlock[] = [];
-    // Structure only: the ledger checks signature and Merkle root (and names
-    // the block in its rejection, so a refusal is counted once, not per session).
-    for (const b of bytes) {
-      try {
-        blocks.push(decodeBlock(b, { verify: false }));
-      } catch (err) {
-        if (!(err instanceof LedgerError)) throw err;
-        this.#reject({ block: null, code: err.code, message: err.message }, true);
+  /**
+   * Whether a parked block may pass now: its chain grew since it was parked
+   * (a gap), or anything was admitted since (a dependency, the genesis, a
+   * membership). Offering every parked block with every call would have the
+   * ledger check its signature and root again each time for nothing.
+   */
+  #due(p: Parked): boolean {
+    return p.gap ? (this.#grew.get(p.block.header.author) ?? -1) > p.since : this.#round > p.since;
+  }
+
+  #anyDue(): boolean {
+    for (const p of this.#pending.values()) if (this.#due(p)) return true;
+    return false;
+  }
+
+  /**
+   * Parks the blocks whose chain has a hole before them (their predecessor
+   * is neither stored nor in this call), and returns the others: the ledger
+   * would check each parked one's signature and root only to answer
+   * `CHAIN_GAP`. They are offered once their chain grows, or at the end.
+   */
+  async #holdGaps(input: SignedBlock[]): Promise<SignedBlock[]> {
+    const next = new Map<PublicKey, number>();
+    for (const b of input) {
+      const author = b.header.author;
+      if (next.has(author)) continue;
+      const head = await this.#ctx.ledger.store.head(this.#realmId, author);
+      next.set(author, head === undefined ? 0 : head.seq + 1);
+    }
+    const bySeq = [...input].sort(
+      (x, y) =>
+        (x.header.author < y.header.author ? -1 : x.header.author > y.header.author ? 1 : 0) ||
+        x.header.seq - y.header.seq,
+    );
+    const held = new Set<SignedBlock>();
+    for (const b of bySeq) {
+      const expected = next.get(b.header.author)!;
+      if (b.header.seq === expected) next.set(b.header.author, expected + 1);
+      else if (b.header.seq > expected && this.#pending.size < this.#ctx.limits.maxPendingBlocks) {
+        held.add(b);
+        this.#pending.set(b.id, { block: b, gap: true, since: this.#round });
       }
     }
-    const input = [...this.#pending.values(), ...blocks];
-    this.#pending.clear();
-    if (input.length === 0) return;
-    const report = await this.#ctx.ledger.ingest(input, { realm });
+    return held.size === 0 ? input : input.filter((b) => !held.has(b));
+  }
+
+  /** Validates and stores blocks (with the parked ones that may pass now; all of them at the end). */
+  async #ingest(blocks: readonly SignedBlock[], final = false): Promise<void> {
+    const realm = this.#realmId;
+    const input: SignedBlock[] = [];
+    for (const [id, p] of this.#pending) {
+      if (!final && !this.#due(p)) continue;
+      input.push(p.block);
+      this.#pending.delete(id);
+    }
+    input.push(...blocks);
+    const offered = final ? input : await this.#holdGaps(input);
+    if (offered.length === 0) return;
+    // The ledger checks signature and Merkle root (and names the block in its
+    // rejection, so a refusal is counted once, not per session).
+    const report = await this.#ctx.ledger.ingest(offered, { realm });
     if (report.accepted.length > 0) {
       this.#accepted += report.accepted.length;
+      this.#round++;
+      for (const b of report.accepted) this.#grew.set(b.header.author, this.#round);
       this.#ctx.sink.accepted(realm, report.accepted);
     }
     if (report.forks.length > 0) await this.#ctx.sink.forks(report.forks);
@@ -330,7 +631,7 @@ class Session {
       const block = r.block === null ? undefined : retryable.get(r.block);
       const waits = block !== undefined;
       if (!final && waits && this.#pending.size < this.#ctx.limits.maxPendingBlocks) {
-        this.#pending.set(block.id, block);
+        this.#pending.set(block.id, { block, gap: r.code === 'CHAIN_GAP', since: this.#round });
         continue;
       }
       // A non-member's block is the peer's fault only when the session saw the whole realm.
@@ -354,28 +655,33 @@ class Session {
     for (const st of this.#docs.values()) Automerge.free(st.doc);
     this.#docs.clear();
     // A failed session still finishes validating what it already received.
-    await this.#ingesting;
+    await this.#drain();
   }
 
-  /** The end of a session, either role: last validations, last retries, the outcome. */
+  /**
+   * The end of a session, either role, once the exchange is over: the last
+   * validations and retries (announced to the backlog, so that the next
+   * session waits for them before reading its manifest), the outcome.
+   */
   async #finish(): Promise<SessionOutcome> {
-    await this.#ingesting;
-    if (this.#ingestError !== undefined) throw this.#ingestError;
-    await this.#ingest([], true);
+    const work = (async () => {
+      await this.#drain();
+      if (this.#ingestError !== undefined) throw this.#ingestError;
+      await this.#ingest([], true);
+    })();
+    this.#ctx.backlog?.add(work);
+    await work;
     return this.#outcome();
   }
 
   async initiate(realm: RealmId): Promise<SessionOutcome> {
     this.#realm = realm;
     try {
-      await this.#send({
-        type: 'hello',
-        realm,
-        manifest: await readManifest(this.#ctx.ledger.store, realm),
-      });
+      const local = await this.#manifest();
+      await this.#send({ type: 'hello', realm, manifest: local });
       const reply = await this.#receive();
       if (isEnd(reply)) return this.#outcome(reply.code ?? 'DECLINED');
-      await this.#hello(reply);
+      await this.#hello(reply, local);
       let theirsQuiet = false;
       for (;;) {
         const spoke = await this.#sendTurn(theirsQuiet);
@@ -400,12 +706,9 @@ class Session {
         await this.#send({ type: 'end', code: 'UNKNOWN_REALM' });
         return this.#outcome('UNKNOWN_REALM');
       }
-      await this.#send({
-        type: 'hello',
-        realm: hello.realm,
-        manifest: await readManifest(this.#ctx.ledger.store, hello.realm),
-      });
-      await this.#hello(hello);
+      const local = await this.#manifest();
+      await this.#send({ type: 'hello', realm: hello.realm, manifest: local });
+      await this.#hello(hello, local);
       while ((await this.#receiveTurn()) !== 'end') await this.#sendTurn(false);
       return await this.#finish();
     } finally {
