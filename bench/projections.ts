@@ -124,17 +124,48 @@ function row(step: string, n: number, m: Measured): Row {
   };
 }
 
+/** The fold alone on a decoded sample, then the projection cache saved and opened. */
+async function foldAndCache(store: EventStore, live: LiveProjection, events: number, rows: Row[]) {
+  // The fold alone, on events already decoded (a sample of up to 200k).
+  const sample: LedgerEvent[] = [];
+  for await (const e of store.events()) {
+    sample.push(e);
+    if (sample.length === 200_000) break;
+  }
+  const fold = await measured(() => {
+    const s = initialState({ distinct: true });
+    for (const e of sample) evolve(s, e);
+    return Promise.resolve(s);
+  });
+  rows.push(row('fold only (decoded sample)', sample.length, fold));
+  const foldDedup = await measured(() => foldEvents(initialState(), sample));
+  rows.push(row('fold only, with duplicate check', sample.length, foldDedup));
+  const foldRate = sample.length / (fold.cpuMs / 1000);
+  sample.length = 0;
+
+  const save = await measured(() => live.save(store));
+  const cacheBytes = (await store.getMeta(PROJECTION_CACHE_KEY))?.byteLength ?? 0;
+  rows.push(row(`save cache (${(cacheBytes / MiB).toFixed(1)} MiB)`, events, save));
+  const reopen = await measured(() => LiveProjection.open(store));
+  rows.push(row('open from cache', events, reopen));
+  const same = reopen.value.hash() === live.hash();
+
+  return { foldRate, cacheBytes, openMs: reopen.ms, same };
+}
+
 /**
- * `npm run bench -- projections [--events N] [--depth N] [--store level|memory]`:
+ * `npm run bench -- projections [--events N] [--depth N] [--store level|memory] [--lineage-only]`:
  * rebuilds the projections from a ledger of N events (streaming, heap
  * sampled), reopens them from the cache, and times a lineage query `depth`
  * generations deep, through the genotype index and through the projections,
- * with and without signature checks.
+ * with and without signature checks. `--lineage-only` skips what the lineage
+ * does not need (decode baseline, fold samples, cache save and open).
  */
 export async function run(args: string[]): Promise<void> {
   const total = Number(flag(args, 'events', '1000000'));
   const depth = Number(flag(args, 'depth', '1000'));
   const kind = flag(args, 'store', 'level');
+  const lineageOnly = args.includes('--lineage-only');
   const dir = await mkdtemp(join(tmpdir(), 'evoledger-bench-projections-'));
   const rows: Row[] = [];
   try {
@@ -150,12 +181,14 @@ export async function run(args: string[]): Promise<void> {
     }
 
     // Decode only: what reading the store costs before any projection work.
-    const scan = await measured(async () => {
-      let n = 0;
-      for await (const b of store.blocks()) n += blockEvents(b).length;
-      return n;
-    });
-    rows.push(row('scan + decode blocks (baseline)', scan.value, scan));
+    const scan = lineageOnly
+      ? undefined
+      : await measured(async () => {
+          let n = 0;
+          for await (const b of store.blocks()) n += blockEvents(b).length;
+          return n;
+        });
+    if (scan !== undefined) rows.push(row('scan + decode blocks (baseline)', scan.value, scan));
 
     const rebuild = await measured(() => LiveProjection.open(store, { cache: false }));
     const live = rebuild.value;
@@ -163,48 +196,31 @@ export async function run(args: string[]): Promise<void> {
     const fin = await measured(() => Promise.resolve(live.view()));
     rows.push(row('finalize view', events, fin));
 
-    // The fold alone, on events already decoded (a sample of up to 200k).
-    const sample: LedgerEvent[] = [];
-    for await (const e of store.events()) {
-      sample.push(e);
-      if (sample.length === 200_000) break;
-    }
-    const fold = await measured(() => {
-      const s = initialState({ distinct: true });
-      for (const e of sample) evolve(s, e);
-      return Promise.resolve(s);
-    });
-    rows.push(row('fold only (decoded sample)', sample.length, fold));
-    const foldDedup = await measured(() => foldEvents(initialState(), sample));
-    rows.push(row('fold only, with duplicate check', sample.length, foldDedup));
-    const foldRate = sample.length / (fold.cpuMs / 1000);
-    sample.length = 0;
-
-    const save = await measured(() => live.save(store));
-    const cacheBytes = (await store.getMeta(PROJECTION_CACHE_KEY))?.byteLength ?? 0;
-    rows.push(row(`save cache (${(cacheBytes / MiB).toFixed(1)} MiB)`, events, save));
-    const reopen = await measured(() => LiveProjection.open(store));
-    rows.push(row('open from cache', events, reopen));
-    const same = reopen.value.hash() === live.hash();
+    const extra = lineageOnly ? undefined : await foldAndCache(store, live, events, rows);
 
     const timeLineage = async (verify: boolean, projection: boolean) => {
       const times: number[] = [];
+      const cpu: number[] = [];
       let steps = 0;
       let intact = true;
       for (let i = 0; i < 5; i++) {
         const t = performance.now();
+        const c = process.cpuUsage();
         const l = await lineage(store, deepest, {
           verify,
           ...(projection ? { projection: live.state } : {}),
         });
         times.push(performance.now() - t);
+        const used = process.cpuUsage(c);
+        cpu.push((used.user + used.system) / 1000);
         steps = l.steps.length;
         intact &&= !l.verified || l.intact;
       }
-      return { first: times[0]!, median: median(times), steps, intact };
+      return { first: times[0]!, median: median(times), cpu: median(cpu), steps, intact };
     };
     const lineageRows: Row[] = [];
     const lineages: Record<string, number> = {};
+    const lineagesCpu: Record<string, number> = {};
     let intact = true;
     for (const projection of [false, true]) {
       for (const verify of [false, true]) {
@@ -212,11 +228,13 @@ export async function run(args: string[]): Promise<void> {
         intact &&= r.intact;
         const name = `${projection ? 'projection' : 'genotype index'}${verify ? ', verified' : ''}`;
         lineages[name] = Number(r.median.toFixed(2));
+        lineagesCpu[name] = Number(r.cpu.toFixed(2));
         lineageRows.push({
           lineage: name,
           depth: r.steps - 1,
           'first ms': r.first,
           'median ms': r.median,
+          'median cpu ms': r.cpu,
         });
       }
     }
@@ -231,14 +249,15 @@ export async function run(args: string[]): Promise<void> {
       rebuildEventsPerCpuSecond: Math.round(events / (rebuild.cpuMs / 1000)),
       rebuildGoalMet: rate >= 300_000,
       rebuildPeakHeapMiB: Math.round(rebuild.peakHeapMiB),
-      scanEventsPerCpuSecond: Math.round(scan.value / (scan.cpuMs / 1000)),
-      foldEventsPerCpuSecond: Math.round(foldRate),
+      scanEventsPerCpuSecond: scan ? Math.round(scan.value / (scan.cpuMs / 1000)) : null,
+      foldEventsPerCpuSecond: extra ? Math.round(extra.foldRate) : null,
       finalizeMs: Math.round(fin.ms),
-      cacheMiB: Number((cacheBytes / MiB).toFixed(2)),
-      openFromCacheMs: Math.round(reopen.ms),
-      cacheEqualsRebuild: same,
+      cacheMiB: extra ? Number((extra.cacheBytes / MiB).toFixed(2)) : null,
+      openFromCacheMs: extra ? Math.round(extra.openMs) : null,
+      cacheEqualsRebuild: extra?.same ?? null,
       lineageDepth: depth,
       lineageMs: lineages,
+      lineageCpuMs: lineagesCpu,
       lineageGoalMet: Math.min(...Object.values(lineages)) <= 50,
       lineageIntact: intact,
     });

@@ -4,7 +4,15 @@ import type { SignedBlock } from './block.js';
 import type { LedgerEvent } from './event.js';
 import { genotypesOf } from './event-index.js';
 import { frameBlock } from './level-block-frame.js';
-import { key, kindFitsIndex, kindPrefix, sizeName, Table, writeU64 } from './level-layout.js';
+import {
+  key,
+  kindFitsIndex,
+  kindPrefix,
+  logKey,
+  sizeName,
+  Table,
+  writeU64,
+} from './level-layout.js';
 
 /** A LevelStore write batch. */
 export type Batch = ReturnType<Level<Uint8Array, Uint8Array>['batch']>;
@@ -39,7 +47,7 @@ export function putBlock(
   const { realm, author, seq } = block.header;
   const pos = Buffer.allocUnsafe(8);
   writeU64(pos, position, 0);
-  batch.put(key(Table.log, [], [position]), frameBlock(block));
+  frameBlock(block).forEach((value, part) => batch.put(logKey(position, part), value));
   batch.put(key(Table.blockIds, [block.id]), pos);
   batch.put(key(Table.chains, [realm, author], [seq]), pos);
   batch.put(key(Table.realms, [realm], [position]), EMPTY);

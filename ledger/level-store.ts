@@ -5,16 +5,19 @@ import type { ChainHead, SignedBlock } from './block.js';
 import { LedgerError } from './errors.js';
 import type { LedgerEvent } from './event.js';
 import { eventsOfBlock } from './event-index.js';
-import { LevelBlockReader } from './level-block-reader.js';
+import { blockOf, LevelBlockReader } from './level-block-reader.js';
 import { putBlock } from './level-index-writer.js';
 import {
   decodeHead,
   encodeHead,
   key,
   LAYOUT_VERSION,
+  META_CHUNK,
+  metaKey,
   namedKey,
   prefixEnd,
   readU64,
+  asBuffer,
   Table,
   writeU64,
 } from './level-layout.js';
@@ -40,7 +43,6 @@ interface PendingAppend {
   readonly reject: (err: unknown) => void;
 }
 
-const POINT_READ_CACHE = 16;
 const NO_EVENTS: AsyncIterable<StoredEvent> = {
   [Symbol.asyncIterator]: () => ({ next: () => Promise.resolve({ done: true, value: undefined }) }),
 };
@@ -89,6 +91,8 @@ export class LevelStore implements EventStore {
   readonly #queue: PendingAppend[] = [];
   #draining: Promise<void> | undefined;
   readonly #reader: LevelBlockReader;
+  /** Meta writes, one after the other: each replaces all chunks of its name. */
+  #metaWrites: Promise<unknown> = Promise.resolve();
   #closed = false;
 
   private constructor(
@@ -103,9 +107,7 @@ export class LevelStore implements EventStore {
     this.#nextPosition = state.nextPosition;
     this.#eventCount = state.eventCount;
     this.#sizes = state.sizes;
-    // Point reads (getEvent, getBlock) often come near each other (a lineage,
-    // a block's neighbours): keep a few recent blocks, at ~300 kB each.
-    this.#reader = new LevelBlockReader(db, POINT_READ_CACHE);
+    this.#reader = new LevelBlockReader(db);
   }
 
   /**
@@ -347,12 +349,17 @@ export class LevelStore implements EventStore {
     return valid.map((ok) => ok && found[j++] !== undefined);
   }
 
-  async getEvent(id: EventId): Promise<StoredEvent | undefined> {
-    this.#open();
-    if (!isIdHex(id)) return undefined;
-    const at = await this.#db.get(key(Table.events, [id]));
-    if (at === undefined) return undefined;
-    return this.#reader.event(readU64(at, 0), (at[8]! << 8) | at[9]!);
+  getEvent(id: EventId): Promise<StoredEvent | undefined> {
+    try {
+      this.#open();
+      if (!isIdHex(id)) return Promise.resolve(undefined);
+      // Small values read synchronously: see LevelBlockReader.
+      const at = this.#db.getSync(key(Table.events, [id]));
+      if (at === undefined) return Promise.resolve(undefined);
+      return Promise.resolve(this.#reader.event(readU64(at, 0), (at[8]! << 8) | at[9]!));
+    } catch (err) {
+      return Promise.reject(err instanceof Error ? err : new Error(String(err)));
+    }
   }
 
   async head(realm: RealmId, author: PublicKey): Promise<ChainHead | undefined> {
@@ -387,7 +394,7 @@ export class LevelStore implements EventStore {
     this.#open();
     const from = Math.max(0, Math.ceil(range.fromPosition ?? 0));
     if (range.realm === undefined) {
-      for await (const [, frame] of this.#reader.scan(from)) yield frame.block;
+      for await (const stored of this.#reader.scan(from)) yield blockOf(stored);
       return;
     }
     if (!isIdHex(range.realm)) return;
@@ -396,8 +403,7 @@ export class LevelStore implements EventStore {
       gte: key(Table.realms, [range.realm], [from]),
       lt: prefixEnd(prefix),
     });
-    const reader = this.#reader.fork();
-    for await (const k of keys) yield reader.block(readU64(k, 33));
+    for await (const k of keys) yield this.#reader.block(readU64(k, 33));
   }
 
   async *chain(realm: RealmId, author: PublicKey, fromSeq = 0): AsyncIterable<SignedBlock> {
@@ -408,8 +414,7 @@ export class LevelStore implements EventStore {
       gte: key(Table.chains, [realm, author], [Math.max(0, Math.ceil(fromSeq))]),
       lt: prefixEnd(prefix),
     });
-    const reader = this.#reader.fork();
-    for await (const pos of positions) yield reader.block(readU64(pos, 0));
+    for await (const pos of positions) yield this.#reader.block(readU64(pos, 0));
   }
 
   events(query: EventQuery = {}): AsyncIterable<StoredEvent> {
@@ -420,9 +425,7 @@ export class LevelStore implements EventStore {
         // A malformed id matches nothing (and must not become a key).
         const { realm, author, genotype } = query;
         const bad = [realm, author, genotype].some((id) => id !== undefined && !isIdHex(id));
-        const events = bad
-          ? NO_EVENTS
-          : this.#reader.fork().events(query, this.#sizes, this.#eventCount);
+        const events = bad ? NO_EVENTS : this.#reader.events(query, this.#sizes, this.#eventCount);
         return events[Symbol.asyncIterator]();
       },
     };
@@ -433,20 +436,68 @@ export class LevelStore implements EventStore {
     return Promise.resolve({ blocks: this.#nextPosition, events: this.#eventCount });
   }
 
+  /** A meta value is stored in chunks of {@link META_CHUNK} bytes (see `level-layout.ts`). */
   async getMeta(name: string): Promise<Uint8Array | undefined> {
     this.#open();
-    const value = await this.#db.get(namedKey(Table.meta, name));
-    return value === undefined ? undefined : new Uint8Array(value);
+    const chunks = await this.#metaChunks(name, true);
+    if (chunks.length === 0) return undefined;
+    const out = new Uint8Array(chunks.reduce((n, [, v]) => n + v.byteLength, 0));
+    let o = 0;
+    chunks.forEach(([k, v], i) => {
+      if (k.readUInt32BE(k.length - 4) !== i) {
+        throw new LedgerError(
+          'NOT_FOUND',
+          `the meta value ${name} lacks its chunk ${i}: the store is damaged; delete the value ` +
+            `(it is a cache that can be rebuilt) or restore the store from an exported log`,
+        );
+      }
+      out.set(v, o);
+      o += v.byteLength;
+    });
+    return out;
   }
 
-  async putMeta(name: string, value: Uint8Array): Promise<void> {
+  putMeta(name: string, value: Uint8Array): Promise<void> {
     this.#open();
-    await this.#db.put(namedKey(Table.meta, name), value, { sync: this.#sync });
+    return this.#writeMeta(name, value);
   }
 
-  async deleteMeta(name: string): Promise<void> {
+  deleteMeta(name: string): Promise<void> {
     this.#open();
-    await this.#db.del(namedKey(Table.meta, name), { sync: this.#sync });
+    return this.#writeMeta(name, undefined);
+  }
+
+  /** Replaces (or, with undefined, deletes) every chunk of `name` in one durable batch. */
+  #writeMeta(name: string, value: Uint8Array | undefined): Promise<void> {
+    const write = async () => {
+      const old = await this.#metaChunks(name, false);
+      const n = value === undefined ? 0 : Math.max(1, Math.ceil(value.byteLength / META_CHUNK));
+      const batch = this.#db.batch();
+      for (let i = 0; i < n; i++) {
+        batch.put(metaKey(name, i), value!.subarray(i * META_CHUNK, (i + 1) * META_CHUNK));
+      }
+      for (const [k] of old) if (k.readUInt32BE(k.length - 4) >= n) batch.del(k);
+      await batch.write({ sync: this.#sync });
+    };
+    const done = this.#metaWrites.then(write);
+    this.#metaWrites = done.catch(() => undefined);
+    return done;
+  }
+
+  /** The stored chunks of meta value `name` in order, as [key, value] (values only when asked). */
+  async #metaChunks(name: string, values: boolean): Promise<[Buffer, Uint8Array][]> {
+    if (Buffer.byteLength(name, 'utf8') > 0xffff) {
+      throw new LedgerError('OVERSIZED', `a meta name is at most 65,535 bytes of UTF-8`);
+    }
+    const first = metaKey(name, 0);
+    const range = {
+      gte: first,
+      lt: prefixEnd(first.subarray(0, first.length - 4)),
+      values,
+      highWaterMarkBytes: 16 * META_CHUNK,
+    };
+    const entries = await this.#db.iterator(range).all();
+    return entries.map(([k, v]) => [asBuffer(k), v ?? new Uint8Array(0)]);
   }
 
   /** Waits for pending appends, then closes the database and releases its lock. */
@@ -454,6 +505,7 @@ export class LevelStore implements EventStore {
     if (this.#closed) return;
     this.#closed = true;
     await this.#draining;
+    await this.#metaWrites;
     await this.#db.close();
   }
 

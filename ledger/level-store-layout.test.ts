@@ -1,0 +1,182 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { Level } from 'level';
+import { afterAll, describe, expect, it } from 'vitest';
+import { blockEvents } from './block.js';
+import type { SignedBlock } from './block.js';
+import type { EventDraft } from './event.js';
+import { PART_EVENTS, partOf } from './level-block-frame.js';
+import { logKey, Table } from './level-layout.js';
+import { LevelStore } from './level-store.js';
+import {
+  alice,
+  ChainBuilder,
+  evaluationDraft,
+  mutationDraft,
+  realmA,
+  unknownKindRecord,
+} from './__fixtures__/sample-blocks.js';
+import { collect, plain } from './__fixtures__/sample-world.js';
+
+const dirs: string[] = [];
+const tempDir = async () => {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'evoledger-level-layout-'));
+  dirs.push(dir);
+  return dir;
+};
+
+afterAll(async () => {
+  await Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true })));
+});
+
+const drafts = (n: number): (EventDraft | Uint8Array)[] =>
+  Array.from({ length: n }, (_, i) =>
+    i % 5 === 4 ? unknownKindRecord() : i % 2 === 0 ? mutationDraft(i, i + 1) : evaluationDraft(i),
+  );
+
+/** A store holding a block of one event, then one of `2 × PART_EVENTS + 5` events. */
+async function filled() {
+  const dir = await tempDir();
+  const chain = new ChainBuilder(alice, realmA);
+  const small = chain.next(drafts(1));
+  const big = chain.next(drafts(2 * PART_EVENTS + 5));
+  const store = await LevelStore.open(dir);
+  await store.append([small, big]);
+  await store.close();
+  return { dir, small, big };
+}
+
+/** Edits the raw LevelDB of a closed store. */
+async function edit(dir: string, fn: (db: Level<Uint8Array, Uint8Array>) => Promise<void>) {
+  const db = new Level<Uint8Array, Uint8Array>(dir, { keyEncoding: 'view', valueEncoding: 'view' });
+  await db.open();
+  try {
+    await fn(db);
+  } finally {
+    await db.close();
+  }
+}
+
+const expectEvents = async (store: LevelStore, block: SignedBlock, indexes: number[]) => {
+  const decoded = blockEvents(block);
+  for (const i of indexes) {
+    const event = await store.getEvent(block.eventIds[i]!);
+    expect(event).toMatchObject({ ...decoded[i], block: block.id, index: i });
+  }
+};
+
+describe('LevelStore layout: blocks kept in parts', () => {
+  it('reads an event by id from anywhere in a block kept in parts, and the block byte for byte', async () => {
+    const { dir, small, big } = await filled();
+    const store = await LevelStore.open(dir);
+    try {
+      // First, last, both sides of each part boundary, and the middle of a part.
+      await expectEvents(store, big, [0, 1, PART_EVENTS - 1, PART_EVENTS, 40, 2 * PART_EVENTS + 4]);
+      await expectEvents(store, small, [0]);
+      for (const block of [small, big]) {
+        expect(plain((await store.getBlock(block.id))!.bytes)).toEqual(plain(block.bytes));
+        expect((await store.getBlock(block.id))!.eventIds).toEqual(block.eventIds);
+      }
+      const all = await collect(store.events());
+      expect(all.map((e) => e.id)).toEqual([...small.eventIds, ...big.eventIds]);
+      const blocks = await collect(store.blocks());
+      expect(blocks.map((b) => plain(b.bytes))).toEqual([plain(small.bytes), plain(big.bytes)]);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('reports a missing part as NOT_FOUND, and still serves the other parts', async () => {
+    const { dir, big } = await filled();
+    await edit(dir, (db) => db.del(logKey(1, 2)));
+    const store = await LevelStore.open(dir);
+    try {
+      const lost = big.eventIds[PART_EVENTS + 3]!;
+      await expect(store.getEvent(lost)).rejects.toMatchObject({ code: 'NOT_FOUND' });
+      await expect(store.getEvent(lost)).rejects.toThrow(/damaged/);
+      await expectEvents(store, big, [0, 2 * PART_EVENTS]);
+      await expect(store.getBlock(big.id)).rejects.toMatchObject({ code: 'NOT_FOUND' });
+      await expect(collect(store.blocks())).rejects.toMatchObject({ code: 'NOT_FOUND' });
+      await expect(collect(store.events({ realm: realmA }))).rejects.toMatchObject({
+        code: 'NOT_FOUND',
+      });
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('reports a damaged part or head as SCHEMA_VIOLATION', async () => {
+    const { dir, big } = await filled();
+    await edit(dir, async (db) => {
+      const part = await db.get(logKey(1, 1));
+      await db.put(logKey(1, 1), part.subarray(0, part.byteLength - 7));
+      const head = await db.get(logKey(1, 0));
+      await db.put(logKey(1, 0), head.subarray(0, head.byteLength - 1));
+    });
+    const store = await LevelStore.open(dir);
+    try {
+      await expect(store.getEvent(big.eventIds[2]!)).rejects.toMatchObject({
+        code: 'SCHEMA_VIOLATION',
+      });
+      await expect(store.getBlock(big.id)).rejects.toMatchObject({ code: 'SCHEMA_VIOLATION' });
+      await expectEvents(store, big, [PART_EVENTS]);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('reports a block an index names but the log lacks as NOT_FOUND', async () => {
+    const { dir, big } = await filled();
+    await edit(dir, async (db) => {
+      for (let part = 0; part <= partOf(big.eventIds.length - 1); part++) {
+        await db.del(logKey(1, part));
+      }
+    });
+    const store = await LevelStore.open(dir);
+    try {
+      await expect(store.getEvent(big.eventIds[0]!)).rejects.toMatchObject({ code: 'NOT_FOUND' });
+      await expect(store.getBlock(big.id)).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('refuses a store written in an older layout, saying what to do', async () => {
+    const { dir } = await filled();
+    await edit(dir, (db) => db.put(Uint8Array.of(Table.version), Uint8Array.of(1)));
+    const err: unknown = await LevelStore.open(dir).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(err).toMatchObject({ name: 'LedgerError', code: 'STORE_UNAVAILABLE' });
+    expect((err as Error).message).toMatch(/layout version 1.*export and re-import/);
+  });
+});
+
+describe('LevelStore layout: meta values in chunks', () => {
+  it('keeps a value larger than a chunk, replaces it whole, and deletes every chunk', async () => {
+    const dir = await tempDir();
+    const store = await LevelStore.open(dir, { sync: false });
+    const big = Uint8Array.from({ length: 200_000 }, (_, i) => (i * 7) & 0xff);
+    try {
+      await store.putMeta('cache', big);
+      await store.putMeta('cache-other', Uint8Array.of(9));
+      expect(await store.getMeta('cache')).toEqual(big);
+      await store.putMeta('cache', Uint8Array.of(1, 2));
+      expect(await store.getMeta('cache')).toEqual(Uint8Array.of(1, 2));
+      await store.putMeta('cache', big);
+      await store.deleteMeta('cache');
+      expect(await store.getMeta('cache')).toBeUndefined();
+      expect(await store.getMeta('cache-other')).toEqual(Uint8Array.of(9));
+    } finally {
+      await store.close();
+    }
+    let metaKeys = 0;
+    await edit(dir, async (db) => {
+      const range = { gte: Uint8Array.of(Table.meta), lt: Uint8Array.of(Table.meta + 1) };
+      for await (const _ of db.keys(range)) metaKeys++;
+    });
+    expect(metaKeys).toBe(1); // cache-other's one chunk: nothing of 'cache' is left
+  });
+});
