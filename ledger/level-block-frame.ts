@@ -2,6 +2,7 @@ import { bytesEqual, idFromBytes } from '../crypto/index.js';
 import type { BlockId, EventId, PublicKey, RealmId } from '../crypto/index.js';
 import { decodeBlock } from './block.js';
 import type { SignedBlock } from './block.js';
+import type { StoredBlockBytes } from './store.js';
 
 /**
  * How {@link LevelStore} keeps a block in its log: the block's own bytes,
@@ -116,6 +117,18 @@ export class BlockFrame {
       verify: false,
       eventIds: Array.from({ length: this.count }, (_, i) => this.eventId(i)),
     }));
+  }
+
+  /** The stored block as bytes: its own bytes and event ids, nothing decoded. */
+  get stored(): StoredBlockBytes {
+    const v = this.#value;
+    const eventIds = new Uint8Array(32 * this.count);
+    for (let i = 0; i < this.count; i++) {
+      const at = 4 + FIXED + i * PER_EVENT;
+      eventIds.set(v.subarray(at, at + 32), 32 * i);
+    }
+    const { id, realm, author, first, count } = this;
+    return { id, realm, author, first, count, bytes: this.bytes, eventIds };
   }
 
   /** Id of event `index`. */

@@ -18,7 +18,15 @@ import {
   Table,
   writeU64,
 } from './level-layout.js';
-import type { BlockRange, EventQuery, EventStore, StoreCounts, StoredEvent } from './store.js';
+import { blockBytesOf } from './block-bytes.js';
+import type {
+  BlockRange,
+  EventQuery,
+  EventStore,
+  StoreCounts,
+  StoredBlockBytes,
+  StoredEvent,
+} from './store.js';
 
 /** Options of {@link LevelStore.open}. */
 export interface LevelStoreOptions {
@@ -398,6 +406,17 @@ export class LevelStore implements EventStore {
     });
     const reader = this.#reader.fork();
     for await (const k of keys) yield reader.block(readU64(k, 33));
+  }
+
+  async *blockBytes(range: BlockRange = {}): AsyncIterable<StoredBlockBytes> {
+    this.#open();
+    if (range.realm !== undefined) {
+      // The realm index names positions: read through decoded blocks (rarely used this way).
+      for await (const block of this.blocks(range)) yield blockBytesOf(block);
+      return;
+    }
+    const from = Math.max(0, Math.ceil(range.fromPosition ?? 0));
+    for await (const [, frame] of this.#reader.scan(from)) yield frame.stored;
   }
 
   async *chain(realm: RealmId, author: PublicKey, fromSeq = 0): AsyncIterable<SignedBlock> {

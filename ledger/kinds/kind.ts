@@ -1,5 +1,5 @@
 import * as v from 'valibot';
-import type { GenotypeId } from '../../crypto/index.js';
+import type { CborReader, GenotypeId } from '../../crypto/index.js';
 import { LedgerError } from '../errors.js';
 
 /**
@@ -23,6 +23,14 @@ export interface KindCodec<K extends string, B> {
    * give a fast path; the others validate.
    */
   fromTrusted(wire: unknown): B;
+  /**
+   * Reads a current-version body validated when it entered the store
+   * straight from its canonical bytes (what {@link fromTrusted} gives, with
+   * no wire object in between), or throws `UnexpectedShape` for a layout it
+   * does not handle (the caller then decodes the wire object). Kinds read in
+   * bulk have one; a test holds each to {@link decode}.
+   */
+  readonly readTrusted?: (r: CborReader) => B;
 }
 
 /** Builds a codec from a valibot schema whose output is the in-memory body. */
@@ -34,6 +42,8 @@ export function defineKind<K extends string, B>(spec: {
   genotypes?: (body: B) => GenotypeId[];
   /** Fast conversion of an already validated wire body (see {@link KindCodec.fromTrusted}). */
   fromTrusted?: (wire: never) => NoInfer<B>;
+  /** See {@link KindCodec.readTrusted}. */
+  readTrusted?: (r: CborReader) => NoInfer<B>;
   /** Upgrades a wire body of an older version to the current wire form. */
   migrate?: (wire: unknown, fromVersion: number) => unknown;
 }): KindCodec<K, B> {
@@ -53,6 +63,7 @@ export function defineKind<K extends string, B>(spec: {
       }
       return result.output;
     },
+    ...(spec.readTrusted === undefined ? {} : { readTrusted: spec.readTrusted }),
     encode: spec.encode,
     genotypes: spec.genotypes ?? (() => []),
     fromTrusted:
