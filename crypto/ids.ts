@@ -30,6 +30,19 @@ export function idFromBytes<T extends AnyId>(bytes: Uint8Array): T {
   return toHex(bytes) as T;
 }
 
+type Slice = (this: Uint8Array, start: number, end: number) => string;
+/** Node's native hex conversion, called on any Uint8Array (no Buffer wrapper per id). */
+const hexSlice = (Buffer.prototype as unknown as { hexSlice?: Slice }).hexSlice;
+
+/** Brands the 32 raw bytes of `bytes` at `offset` as an id of type `T`. */
+export function idAt<T extends AnyId>(bytes: Uint8Array, offset: number): T {
+  return (
+    hexSlice === undefined
+      ? toHex(bytes.subarray(offset, offset + 32))
+      : hexSlice.call(bytes, offset, offset + 32)
+  ) as T;
+}
+
 /**
  * Raw 32 bytes of an id. Hot path: ids are made by {@link idFromBytes}, so
  * this trusts their form and checks only the length; use {@link isIdHex} on

@@ -1,14 +1,15 @@
 export { bufferView, bytesEqual, concatBytes, fromHex, toHex } from './bytes.js';
 export { decodeCanonical, decodeWithCborg, encodeCanonical, encodeWithCborg } from './canonical.js';
 export type { Canonical } from './canonical.js';
-export { cborWriter } from './cbor.js';
+export { CborReader, cborWriter, UnexpectedShape, unexpectedShape } from './cbor.js';
 export type { CborWriter } from './cbor.js';
 export { CodedError } from './coded-error.js';
 export { CryptoError, CryptoErrorCodes } from './errors.js';
 export type { CryptoErrorCode } from './errors.js';
 export { sha256, sha256Pair, tagBytes, taggedHash } from './hash.js';
 export { Identity, loadIdentity, saveIdentity } from './identity.js';
-export { idFromBytes, idToBytes, isIdHex, shortId } from './ids.js';
+export { IdCache } from './id-cache.js';
+export { idAt, idFromBytes, idToBytes, isIdHex, shortId } from './ids.js';
 export type { AnyId, BlockId, EventId, GenotypeId, PublicKey, RealmId } from './ids.js';
 export { merkleProof, merkleRoot, verifyMerkleProof } from './merkle.js';
 export type { ProofStep } from './merkle.js';

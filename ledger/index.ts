@@ -49,9 +49,22 @@ export type {
 } from './ledger.js';
 export { createRealm, RealmState, realmIdOf } from './realm.js';
 export type { CreateRealmOptions } from './realm.js';
-export { decodeRecord, encodeRecord, eventIdBytes, eventIdOf } from './record.js';
+export { decodeRecord, encodeRecord, eventIdBytes, eventIdOf, storedRecordKind } from './record.js';
 export type { DecodeRecordOptions } from './record.js';
-export type { BlockRange, EventQuery, EventStore, StoreCounts, StoredEvent } from './store.js';
+export {
+  blockBytesOf,
+  storedBlockBytes,
+  storedBlockEvents,
+  storedBlockRecords,
+} from './block-bytes.js';
+export type {
+  BlockRange,
+  EventQuery,
+  EventStore,
+  StoreCounts,
+  StoredBlockBytes,
+  StoredEvent,
+} from './store.js';
 export { LedgerWriter } from './writer.js';
 export type { WriterOptions } from './writer.js';
 export {

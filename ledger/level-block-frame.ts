@@ -283,6 +283,12 @@ export class BlockPart {
     this.#offsets = offsets;
   }
 
+  /** Raw 32-byte id of the part's event `i` (a view into the stored value). */
+  eventIdBytes(i: number): Uint8Array {
+    const at = BLOCK_FIXED + i * PER_EVENT;
+    return this.#value.subarray(at, at + 32);
+  }
+
   /** Id of the part's event `i` (counted from the part's first). */
   eventId(i: number): EventId {
     const at = BLOCK_FIXED + i * PER_EVENT;

@@ -18,7 +18,8 @@ import {
   Table,
 } from './level-layout.js';
 import { decodeRecord } from './record.js';
-import type { EventQuery, StoredEvent } from './store.js';
+import { blockBytesOf } from './block-bytes.js';
+import type { EventQuery, StoredBlockBytes, StoredEvent } from './store.js';
 
 type Db = Level<Uint8Array, Uint8Array>;
 
@@ -351,6 +352,20 @@ export function blockOf(stored: StoredBlock): SignedBlock {
         head,
         runs.map((r) => r.records as BlockPart),
       );
+}
+
+/** A stored block as bytes (its own encoding and raw event ids), nothing decoded. */
+export function bytesOf(stored: StoredBlock): StoredBlockBytes {
+  const { head, runs } = stored;
+  if (head.parts === 0) return blockBytesOf(head.whole);
+  const parts = runs.map((r) => r.records as BlockPart);
+  const eventIds = new Uint8Array(32 * head.count);
+  for (const part of parts) {
+    for (let i = 0; i < part.size; i++) eventIds.set(part.eventIdBytes(i), 32 * (part.from + i));
+  }
+  const { id, realm, author, first, count } = head;
+  const bytes = Buffer.concat([head.lead, ...parts.map((p) => p.run)]);
+  return { id, realm, author, first, count, bytes, eventIds };
 }
 
 type Placed = LedgerEvent & { block?: BlockId; index?: number; position?: number };

@@ -5,7 +5,7 @@ import type { ChainHead, SignedBlock } from './block.js';
 import { LedgerError } from './errors.js';
 import type { LedgerEvent } from './event.js';
 import { eventsOfBlock } from './event-index.js';
-import { blockOf, LevelBlockReader } from './level-block-reader.js';
+import { blockOf, bytesOf, LevelBlockReader } from './level-block-reader.js';
 import { putBlock } from './level-index-writer.js';
 import {
   decodeHead,
@@ -21,7 +21,15 @@ import {
   Table,
   writeU64,
 } from './level-layout.js';
-import type { BlockRange, EventQuery, EventStore, StoreCounts, StoredEvent } from './store.js';
+import { blockBytesOf } from './block-bytes.js';
+import type {
+  BlockRange,
+  EventQuery,
+  EventStore,
+  StoreCounts,
+  StoredBlockBytes,
+  StoredEvent,
+} from './store.js';
 
 /** Options of {@link LevelStore.open}. */
 export interface LevelStoreOptions {
@@ -404,6 +412,17 @@ export class LevelStore implements EventStore {
       lt: prefixEnd(prefix),
     });
     for await (const k of keys) yield this.#reader.block(readU64(k, 33));
+  }
+
+  async *blockBytes(range: BlockRange = {}): AsyncIterable<StoredBlockBytes> {
+    this.#open();
+    if (range.realm !== undefined) {
+      // The realm index names positions: read through decoded blocks (rarely used this way).
+      for await (const block of this.blocks(range)) yield blockBytesOf(block);
+      return;
+    }
+    const from = Math.max(0, Math.ceil(range.fromPosition ?? 0));
+    for await (const stored of this.#reader.scan(from)) yield bytesOf(stored);
   }
 
   async *chain(realm: RealmId, author: PublicKey, fromSeq = 0): AsyncIterable<SignedBlock> {

@@ -1,4 +1,5 @@
 import {
+  CborReader,
   cborWriter,
   CryptoError,
   decodeCanonical,
@@ -6,12 +7,15 @@ import {
   idFromBytes,
   idToBytes,
   taggedHash,
+  UnexpectedShape,
+  unexpectedShape,
 } from '../crypto/index.js';
 import type { EventId, PublicKey, RealmId } from '../crypto/index.js';
 import type { EventDraft, LedgerEvent } from './event.js';
 import { LedgerError, Limits } from './errors.js';
 import type { KindCodec } from './kinds/kind.js';
-import { codecOf } from './kinds/registry.js';
+import { codecOf, kinds } from './kinds/registry.js';
+import type { KnownKind } from './kinds/registry.js';
 
 /**
  * An event record is what a block carries for each event: the canonical CBOR
@@ -120,6 +124,89 @@ export interface DecodeRecordOptions {
   readonly trusted?: boolean;
 }
 
+/** Where an event sits: what its block says of it. */
+interface Envelope {
+  readonly id: EventId;
+  readonly realm: RealmId;
+  readonly author: PublicKey;
+  readonly seq: number;
+}
+
+/** The last bytes of a record of each known kind: `"kind": "<kind>"` as canonical CBOR. */
+const kindTails = Object.values(kinds)
+  .filter((codec) => codec.kind.length < 24)
+  .map((codec) => ({
+    codec,
+    tail: Uint8Array.from([
+      0x64,
+      ...Buffer.from('kind'),
+      0x60 | codec.kind.length,
+      ...Buffer.from(codec.kind),
+    ]),
+  }));
+
+/**
+ * The known kind whose record tail `bytes` ends with, if any: a guess, for
+ * readers that read a stored record in place (the full read checks it).
+ */
+export function storedRecordKind(bytes: Uint8Array): KnownKind | undefined {
+  return codecByTail(bytes)?.kind as KnownKind | undefined;
+}
+
+/** The codec whose record tail `bytes` ends with, if any (a guess that the full read checks). */
+function codecByTail(bytes: Uint8Array): KindCodec<string, unknown> | undefined {
+  const n = bytes.length;
+  outer: for (const { codec, tail } of kindTails) {
+    const start = n - tail.length;
+    if (start < 0) continue;
+    for (let i = tail.length - 1; i >= 0; i--) if (bytes[start + i] !== tail[i]) continue outer;
+    return codec;
+  }
+  return undefined;
+}
+
+/**
+ * Reads a stored record of a known kind at its current version in place, in
+ * one pass: deps straight to hex, the body through its kind's `readTrusted`
+ * (or its `fromTrusted` when it has none), canonical form checked
+ * throughout, no wire object. The kind comes last in a record (`{v, body,
+ * deps, kind}` in canonical key order), so its codec is picked by the
+ * record's tail, and the read checks the guess. Throws `UnexpectedShape` for
+ * any other record (unknown kinds, older versions, oversized deps), which
+ * {@link decodeRecord} then decodes in full.
+ */
+export function readStoredRecord(bytes: Uint8Array, envelope: Envelope): LedgerEvent {
+  const codec = codecByTail(bytes);
+  if (codec === undefined) unexpectedShape();
+  const r = new CborReader(bytes);
+  r.map(4);
+  r.key('v');
+  const v = r.uint();
+  if (v !== codec.version) unexpectedShape();
+  r.key('body');
+  const body =
+    codec.readTrusted === undefined ? codec.fromTrusted(r.value()) : codec.readTrusted(r);
+  r.key('deps');
+  const n = r.array();
+  if (n > Limits.maxDeps) unexpectedShape();
+  const deps = new Array<EventId>(n);
+  for (let i = 0; i < n; i++) deps[i] = r.id<EventId>();
+  r.key('kind');
+  r.key(codec.kind);
+  r.end();
+  return {
+    id: envelope.id,
+    realm: envelope.realm,
+    author: envelope.author,
+    seq: envelope.seq,
+    v,
+    kind: codec.kind,
+    deps,
+    body,
+    known: true,
+  } as LedgerEvent;
+}
+
 /**
  * Decodes and validates a record. Known kinds get their body validated (and
  * upgraded from older versions); unknown kinds and future versions are kept
@@ -127,11 +214,19 @@ export interface DecodeRecordOptions {
  */
 export function decodeRecord(
   bytes: Uint8Array,
-  envelope: { id: EventId; realm: RealmId; author: PublicKey; seq: number },
+  envelope: Envelope,
   options: DecodeRecordOptions = {},
 ): LedgerEvent {
   if (bytes.byteLength > Limits.maxEventBytes) {
     throw new LedgerError('OVERSIZED', `event ${envelope.id} is ${bytes.byteLength} bytes`);
+  }
+  if (options.trusted) {
+    try {
+      return readStoredRecord(bytes, envelope);
+    } catch (err) {
+      // Another layout, or bytes that are not canonical: the full decoding decides and says why.
+      if (!(err instanceof UnexpectedShape) && !(err instanceof CryptoError)) throw err;
+    }
   }
   let raw: unknown;
   try {

@@ -1,7 +1,10 @@
 import { describe, expect, it } from 'vitest';
+import { bytesEqual, idFromBytes } from '../crypto/index.js';
 import type { EventId } from '../crypto/index.js';
+import { blockEvents } from './block.js';
+import { storedBlockBytes, storedBlockEvents } from './block-bytes.js';
 import type { EventStore } from './store.js';
-import { sampleWorld } from './__fixtures__/sample-world.js';
+import { collect, sampleWorld } from './__fixtures__/sample-world.js';
 
 /** A store with `hasEvents`, beyond the {@link EventStore} contract (both stores here). */
 export interface FastPathStore extends EventStore {
@@ -26,6 +29,37 @@ export function describeStoreFastPaths(name: string, open: () => Promise<FastPat
           true,
         ]);
         expect(await s.hasEvents([])).toEqual([]);
+      } finally {
+        await s.close();
+      }
+    });
+
+    it('hands out blocks as bytes, and their events as blockEvents decodes them', async () => {
+      const { blocks } = sampleWorld();
+      const s = await open();
+      try {
+        await s.append(blocks);
+        for (const from of [0, 2]) {
+          const decoded = await collect(s.blocks({ fromPosition: from }));
+          const stored = await collect(storedBlockBytes(s, { fromPosition: from }));
+          expect(stored.map((b) => b.id)).toEqual(decoded.map((b) => b.id));
+          stored.forEach((b, i) => {
+            const block = decoded[i]!;
+            const { realm, author, first, count } = block.header;
+            expect({ realm: b.realm, author: b.author, first: b.first, count: b.count }).toEqual({
+              realm,
+              author,
+              first,
+              count,
+            });
+            expect(bytesEqual(b.bytes, block.bytes)).toBe(true);
+            const ids = Array.from({ length: b.count }, (_, j) =>
+              idFromBytes<EventId>(b.eventIds.subarray(32 * j, 32 * j + 32)),
+            );
+            expect(ids).toEqual(block.eventIds);
+            expect(storedBlockEvents(b)).toEqual(blockEvents(block, { trusted: true }));
+          });
+        }
       } finally {
         await s.close();
       }

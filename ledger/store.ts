@@ -27,6 +27,24 @@ export interface BlockRange {
   readonly fromPosition?: number;
 }
 
+/**
+ * A stored block as its bytes, for readers that decode it elsewhere (a
+ * projection rebuild hands blocks to worker threads): what the store keeps,
+ * with nothing decoded or converted to hex.
+ */
+export interface StoredBlockBytes {
+  readonly id: BlockId;
+  readonly realm: RealmId;
+  readonly author: PublicKey;
+  /** Sequence number of the block's first event. */
+  readonly first: number;
+  readonly count: number;
+  /** The block's canonical bytes, as {@link SignedBlock.bytes}. */
+  readonly bytes: Uint8Array;
+  /** The block's event ids, 32 raw bytes each, in block order (checked when stored). */
+  readonly eventIds: Uint8Array;
+}
+
 /** Counts of what a store holds. */
 export interface StoreCounts {
   readonly blocks: number;
@@ -66,6 +84,11 @@ export interface EventStore {
   heads(realm?: RealmId): AsyncIterable<ChainHead>;
   /** Blocks in log order. */
   blocks(range?: BlockRange): AsyncIterable<SignedBlock>;
+  /**
+   * Blocks in log order as bytes, undecoded: offered by stores that keep
+   * blocks as bytes (`storedBlockBytes` converts {@link blocks} for the others).
+   */
+  blockBytes?(range?: BlockRange): AsyncIterable<StoredBlockBytes>;
   /** An author's blocks in a realm from `fromSeq`, in chain order. */
   chain(realm: RealmId, author: PublicKey, fromSeq?: number): AsyncIterable<SignedBlock>;
   /** Events in log order (block by block, in block order), filtered through the indexes. */

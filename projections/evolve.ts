@@ -1,7 +1,7 @@
-import type { EventId, GenotypeId, PublicKey } from '../crypto/index.js';
+import type { EventId, GenotypeId, PublicKey, RealmId } from '../crypto/index.js';
 import type { Fitness } from './fitness.js';
-import { checkEvidence, isKind } from '../ledger/index.js';
-import type { EventOf, LedgerEvent, TaskRef } from '../ledger/index.js';
+import { checkEvidence } from '../ledger/index.js';
+import type { EventOf, LedgerEvent, SelectionBody, TaskRef } from '../ledger/index.js';
 import { addExact } from './exact-sum.js';
 import { compareFitness, taskKey } from './fitness.js';
 import { betterOrigin } from './origin.js';
@@ -72,61 +72,114 @@ function championKeyOf(realm: string, task: TaskRef): { key: string; championKey
   return lastKey;
 }
 
-function onEvaluation(state: ProjectionState, e: EventOf<'evaluation'>): void {
-  const b = e.body;
-  const totals = runTotals(state, b.run);
-  totals.evaluations += b.evaluations;
+/** Best facts of an evaluation: allocated only when it beats something held. */
+function bestFacts(
+  evaluation: EventId,
+  genotype: GenotypeId,
+  author: PublicKey,
+  run: EventId,
+  fitness: Fitness,
+  solved: boolean,
+): BestFacts {
+  return { evaluation, genotype, author, run, fitness, solved };
+}
+
+/** Folds an evaluation (its envelope's and body's fields) into the state. */
+export function foldEvaluation(
+  state: ProjectionState,
+  id: EventId,
+  realm: RealmId,
+  author: PublicKey,
+  run: EventId,
+  genotype: GenotypeId,
+  task: TaskRef,
+  fitness: Fitness,
+  cost: number,
+  solved: boolean,
+  evaluations: number,
+): void {
+  const totals = runTotals(state, run);
+  totals.evaluations += evaluations;
   totals.evaluationEvents += 1;
-  addExact(totals.cost, b.cost);
-  if (b.solved) totals.solved += 1;
-  const author = authorTotals(state, e.author);
-  author.evaluations += b.evaluations;
-  author.evaluationEvents += 1;
+  addExact(totals.cost, cost);
+  if (solved) totals.solved += 1;
+  const byAuthor = authorTotals(state, author);
+  byAuthor.evaluations += evaluations;
+  byAuthor.evaluationEvents += 1;
 
   // Most evaluations beat nothing held: allocate the record only when one does.
-  const facts = (): BestFacts => ({
-    evaluation: e.id,
-    genotype: b.genotype,
-    author: e.author,
-    run: b.run,
-    fitness: b.fitness,
-    solved: b.solved,
-  });
   let best: BestFacts | undefined;
-  if (beats(b.fitness, b.genotype, e.id, state.bestOf.get(b.genotype))) {
-    best = facts();
-    state.bestOf.set(b.genotype, best);
+  if (beats(fitness, genotype, id, state.bestOf.get(genotype))) {
+    best = bestFacts(id, genotype, author, run, fitness, solved);
+    state.bestOf.set(genotype, best);
   }
-  if (beats(b.fitness, b.genotype, e.id, state.runBest.get(b.run))) {
-    best ??= facts();
-    state.runBest.set(b.run, best);
+  if (beats(fitness, genotype, id, state.runBest.get(run))) {
+    best ??= bestFacts(id, genotype, author, run, fitness, solved);
+    state.runBest.set(run, best);
   }
-  const { key, championKey } = championKeyOf(e.realm, b.task);
-  if (beats(b.fitness, b.genotype, e.id, state.champions.get(championKey))) {
+  const { key, championKey } = championKeyOf(realm, task);
+  if (beats(fitness, genotype, id, state.champions.get(championKey))) {
     state.champions.set(championKey, {
-      ...(best ?? facts()),
-      realm: e.realm,
-      task: b.task,
+      ...(best ?? bestFacts(id, genotype, author, run, fitness, solved)),
+      realm,
+      task,
       taskKey: key,
     });
   }
 }
 
-function onMutation(state: ProjectionState, e: EventOf<'mutation'>): void {
-  const b = e.body;
-  const via = e.deps[0] ?? null;
-  state.mutationVia.set(e.id, via);
-  authorTotals(state, e.author).mutations += 1;
-  keepOrigin(state, b.child, {
-    event: e.id,
+/**
+ * Folds a mutation into the state: `via` is its first dep (the parent's
+ * origin event), `ops` the number of operators it applied.
+ */
+export function foldMutation(
+  state: ProjectionState,
+  id: EventId,
+  author: PublicKey,
+  via: EventId | null,
+  child: GenotypeId,
+  parent: GenotypeId,
+  mate: GenotypeId | null,
+  generation: number,
+  ops: number,
+): void {
+  state.mutationVia.set(id, via);
+  authorTotals(state, author).mutations += 1;
+  keepOrigin(state, child, {
+    event: id,
     kind: 'mutation',
-    author: e.author,
+    author,
     run: null,
     via,
+    generation,
+    parent,
+    mate,
+    ops,
+  });
+}
+
+/** Folds a selection into the state; `considered` is its number of deps. */
+export function foldSelection(
+  state: ProjectionState,
+  id: EventId,
+  realm: RealmId,
+  author: PublicKey,
+  b: SelectionBody,
+  considered: number,
+): void {
+  runTotals(state, b.run).selections += 1;
+  authorTotals(state, author).selections += 1;
+  state.selections.set(id, {
+    id,
+    realm,
+    run: b.run,
+    author,
     generation: b.generation,
-    parent: b.parent,
-    mate: b.mate ?? null,
-    ops: b.ops.length,
+    previous: b.previous,
+    survivors: b.survivors,
+    method: b.method,
+    best: b.best,
+    considered,
   });
 }
 
@@ -148,24 +201,6 @@ function onSeed(state: ProjectionState, e: EventOf<'seed'>): void {
   });
 }
 
-function onSelection(state: ProjectionState, e: EventOf<'selection'>): void {
-  const b = e.body;
-  runTotals(state, b.run).selections += 1;
-  authorTotals(state, e.author).selections += 1;
-  state.selections.set(e.id, {
-    id: e.id,
-    realm: e.realm,
-    run: b.run,
-    author: e.author,
-    generation: b.generation,
-    previous: b.previous,
-    survivors: b.survivors,
-    method: b.method,
-    best: b.best,
-    considered: e.deps.length,
-  });
-}
-
 function onRun(state: ProjectionState, e: EventOf<'run'>): void {
   const b = e.body;
   runTotals(state, e.id);
@@ -182,30 +217,86 @@ function onRun(state: ProjectionState, e: EventOf<'run'>): void {
 }
 
 /**
+ * Counts an event of a known kind and version by `author`, unless it was
+ * folded before (a duplicate changes nothing). False for a duplicate: the
+ * caller then folds nothing more of it.
+ */
+export function admitKnown(state: ProjectionState, id: EventId, author: PublicKey): boolean {
+  if (!admit(state, id)) return false;
+  authorTotals(state, author).events += 1;
+  return true;
+}
+
+/** Counts an event, unless it was folded before; false for a duplicate. */
+function admit(state: ProjectionState, id: EventId): boolean {
+  if (state.seen !== null) {
+    if (state.seen.has(id)) return false;
+    state.seen.add(id);
+  }
+  state.events += 1;
+  return true;
+}
+
+/**
  * Folds one event into the state (the `evolve` of the decider pattern) and
  * returns it. A duplicate is ignored; events may come in any order: a
  * mutation after its child's evaluation, a selection before its run, and the
  * state after a set of events is the same whatever the order.
  */
 export function evolve(state: ProjectionState, event: LedgerEvent): ProjectionState {
-  if (state.seen !== null) {
-    if (state.seen.has(event.id)) return state;
-    state.seen.add(event.id);
-  }
-  state.events += 1;
   if (!event.known) {
-    state.unknown += 1;
+    if (admit(state, event.id)) state.unknown += 1;
     return state;
   }
-  authorTotals(state, event.author).events += 1;
-  if (isKind(event, 'evaluation')) onEvaluation(state, event);
-  else if (isKind(event, 'mutation')) onMutation(state, event);
-  else if (isKind(event, 'selection')) onSelection(state, event);
-  else if (isKind(event, 'seed')) onSeed(state, event);
-  else if (isKind(event, 'run')) onRun(state, event);
-  // Evidence is checked, not believed: both headers must carry the offender's signature.
-  else if (isKind(event, 'evidence') && checkEvidence(event.body)) {
-    authorTotals(state, event.body.offender).forked = true;
+  if (!admitKnown(state, event.id, event.author)) return state;
+  switch (event.kind) {
+    case 'evaluation': {
+      const b = event.body;
+      foldEvaluation(
+        state,
+        event.id,
+        event.realm,
+        event.author,
+        b.run,
+        b.genotype,
+        b.task,
+        b.fitness,
+        b.cost,
+        b.solved,
+        b.evaluations,
+      );
+      break;
+    }
+    case 'mutation': {
+      const b = event.body;
+      foldMutation(
+        state,
+        event.id,
+        event.author,
+        event.deps[0] ?? null,
+        b.child,
+        b.parent,
+        b.mate ?? null,
+        b.generation,
+        b.ops.length,
+      );
+      break;
+    }
+    case 'selection':
+      foldSelection(state, event.id, event.realm, event.author, event.body, event.deps.length);
+      break;
+    case 'seed':
+      onSeed(state, event);
+      break;
+    case 'run':
+      onRun(state, event);
+      break;
+    case 'evidence':
+      // Evidence is checked, not believed: both headers must carry the offender's signature.
+      if (checkEvidence(event.body)) authorTotals(state, event.body.offender).forked = true;
+      break;
+    default:
+      break;
   }
   return state;
 }

@@ -1,8 +1,7 @@
 import type { RealmId } from '../crypto/index.js';
-import { blockEvents } from '../ledger/index.js';
 import type { EventStore } from '../ledger/index.js';
 import { ProjectionError } from './errors.js';
-import { evolve } from './evolve.js';
+import { foldStoredBlocks } from './fold-stored.js';
 import { projectionHash } from './projection-hash.js';
 import { initialState } from './state.js';
 import type { ProjectionState } from './state.js';
@@ -19,14 +18,12 @@ export interface OpenProjectionOptions {
   /** Read the cache from the store's meta (default true). */
   readonly cache?: boolean;
   readonly signal?: AbortSignal;
+  /** Worker threads for the rebuild or catch-up (see {@link foldStoredBlocks}). */
+  readonly workers?: number;
 }
 
 /** How {@link LiveProjection.open} got its state. */
 export type ProjectionSource = 'cache' | 'rebuilt';
-
-function checkAbort(signal: AbortSignal | undefined): void {
-  if (signal?.aborted) throw new ProjectionError('ABORTED', 'projection build aborted');
-}
 
 /**
  * The projections of one store, kept up to date incrementally: `open` loads
@@ -89,7 +86,7 @@ export class LiveProjection {
       }
     }
     live ??= LiveProjection.empty();
-    live.#foldedOnOpen = await live.catchUp(store, options.signal);
+    live.#foldedOnOpen = await live.catchUp(store, options.signal, options.workers);
     return live;
   }
 
@@ -98,18 +95,21 @@ export class LiveProjection {
     return this.#foldedOnOpen;
   }
 
-  /** Folds every block appended to `store` since the last call. Returns the events folded. */
-  async catchUp(store: EventStore, signal?: AbortSignal): Promise<number> {
-    let folded = 0;
-    for await (const block of store.blocks({ fromPosition: this.#watermark.position })) {
-      checkAbort(signal);
-      if (this.#realms === undefined || this.#realms.has(block.header.realm)) {
-        for (const e of blockEvents(block, { trusted: true })) evolve(this.state, e);
-        folded += block.header.count;
-      }
-      this.#watermark = { position: this.#watermark.position + 1, block: block.id };
-    }
-    if (folded > 0) this.#view = undefined;
+  /**
+   * Folds every block appended to `store` since the last call (see
+   * {@link foldStoredBlocks}; `workers` as there). Returns the events folded.
+   */
+  async catchUp(store: EventStore, signal?: AbortSignal, workers?: number): Promise<number> {
+    const folded = await foldStoredBlocks(
+      this.state,
+      store,
+      this.#watermark,
+      (watermark, events) => {
+        this.#watermark = watermark;
+        if (events > 0) this.#view = undefined;
+      },
+      { realms: this.#realms, signal, workers },
+    );
     return folded;
   }
 

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { createHash } from 'node:crypto';
 import {
   bytesEqual,
+  CborReader,
   decodeCanonical,
   decodeWithCborg,
   encodeCanonical,
@@ -96,6 +97,38 @@ describe('the fast codec against cborg, the oracle', () => {
         expect(ours).toBe(oracle);
         if (ours) expect(decodeCanonical(bytes)).toEqual(decodeWithCborg(bytes));
       }),
+      fcParams({ numRuns: 2000 }),
+    );
+  });
+
+  it('skips exactly what it decodes: the same verdict, the same end', () => {
+    const damaged = fc
+      .tuple(canonicalValue, fc.nat(), fc.integer({ min: 0, max: 255 }))
+      .map(([v, at, byte]) => {
+        const bytes = new Uint8Array(encodeCanonical(v));
+        bytes[at % bytes.length] = byte;
+        return bytes;
+      });
+    const verdict = (read: (r: CborReader) => void, bytes: Uint8Array) => {
+      const r = new CborReader(bytes);
+      try {
+        read(r);
+        return r.pos;
+      } catch (err) {
+        expect(err).toMatchObject({ code: 'NON_CANONICAL' });
+        return 'refused';
+      }
+    };
+    fc.assert(
+      fc.property(
+        fc.oneof(
+          canonicalValue.map((v) => encodeCanonical(v)),
+          damaged,
+        ),
+        (bytes) => {
+          expect(verdict((r) => r.skip(), bytes)).toBe(verdict((r) => r.value(), bytes));
+        },
+      ),
       fcParams({ numRuns: 2000 }),
     );
   });

@@ -109,5 +109,30 @@ export const evaluationKind = defineKind({
     solved: w.solved,
     evaluations: w.evaluations,
   }),
+  readTrusted: (r) => {
+    r.map(8);
+    r.key('run');
+    const run = r.id<EventId>();
+    r.key('cost');
+    const cost = r.number();
+    r.key('seed');
+    const seed = r.uint();
+    r.key('task');
+    // Task references with parameters are left to the wire object (evaluations name none).
+    r.map(2);
+    r.key('id');
+    const id = r.text();
+    r.key('version');
+    const version = r.uint();
+    r.key('solved');
+    const solved = r.bool();
+    r.key('fitness');
+    const fitness = r.value() as EvaluationBody['fitness'];
+    r.key('genotype');
+    const genotype = r.id<GenotypeId>();
+    r.key('evaluations');
+    const evaluations = r.uint();
+    return { run, genotype, task: { id, version }, seed, fitness, cost, solved, evaluations };
+  },
   genotypes: (b) => [b.genotype],
 });

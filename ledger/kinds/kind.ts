@@ -1,5 +1,5 @@
 import * as v from 'valibot';
-import type { CborWriter, GenotypeId } from '../../crypto/index.js';
+import type { CborReader, CborWriter, GenotypeId } from '../../crypto/index.js';
 import { LedgerError } from '../errors.js';
 import { isMap } from './accept.js';
 
@@ -37,6 +37,14 @@ export interface KindCodec<K extends string, B> {
    * give a fast path; the others validate.
    */
   fromTrusted(wire: unknown): B;
+  /**
+   * Reads a current-version body validated when it entered the store
+   * straight from its canonical bytes (what {@link fromTrusted} gives, with
+   * no wire object in between), or throws `UnexpectedShape` for a layout it
+   * does not handle (the caller then decodes the wire object). Kinds read in
+   * bulk have one; a test holds each to {@link decode}.
+   */
+  readonly readTrusted?: (r: CborReader) => B;
 }
 
 /** Builds a codec from a valibot schema whose output is the in-memory body. */
@@ -57,6 +65,8 @@ export function defineKind<K extends string, B>(spec: {
    * (property-tested in `fast-paths.prop.test.ts`).
    */
   accept?: (wire: Record<string, unknown>) => NoInfer<B> | undefined;
+  /** See {@link KindCodec.readTrusted}. */
+  readTrusted?: (r: CborReader) => NoInfer<B>;
   /** Upgrades a wire body of an older version to the current wire form. */
   migrate?: (wire: unknown, fromVersion: number) => unknown;
 }): KindCodec<K, B> {
@@ -85,6 +95,7 @@ export function defineKind<K extends string, B>(spec: {
     },
     ...(spec.accept === undefined ? {} : { accept: spec.accept }),
     ...(spec.write === undefined ? {} : { write: spec.write }),
+    ...(spec.readTrusted === undefined ? {} : { readTrusted: spec.readTrusted }),
     encode: spec.encode,
     genotypes: spec.genotypes ?? (() => []),
     fromTrusted:

@@ -1,4 +1,5 @@
 import * as v from 'valibot';
+import { unexpectedShape } from '../../crypto/index.js';
 import type { GenotypeId } from '../../crypto/index.js';
 import { defineKind } from './kind.js';
 import { isFinite, isUint, isUint32, keyCount, wireIdHex } from './accept.js';
@@ -118,6 +119,30 @@ export const mutationKind = defineKind({
       ops: w.ops,
     };
     if (w.mate !== undefined) body.mate = hexId<GenotypeId>(w.mate);
+    return body;
+  },
+  readTrusted: (r) => {
+    const entries = r.map();
+    r.key('ops');
+    const ops = r.value() as AppliedOp[];
+    const mate = entries === 6 && r.hasKey('mate') ? r.id<GenotypeId>() : undefined;
+    if (entries !== (mate === undefined ? 5 : 6)) unexpectedShape();
+    r.key('seed');
+    const seed = r.uint();
+    r.key('child');
+    const child = r.id<GenotypeId>();
+    r.key('parent');
+    const parent = r.id<GenotypeId>();
+    r.key('generation');
+    const generation = r.uint();
+    const body: { -readonly [K in keyof MutationBody]: MutationBody[K] } = {
+      generation,
+      parent,
+      child,
+      seed,
+      ops,
+    };
+    if (mate !== undefined) body.mate = mate;
     return body;
   },
   genotypes: (b) => (b.mate === undefined ? [b.parent, b.child] : [b.parent, b.mate, b.child]),

@@ -1,4 +1,5 @@
 import * as v from 'valibot';
+import { unexpectedShape } from '../../crypto/index.js';
 import type { EventId, GenotypeId } from '../../crypto/index.js';
 import { defineKind } from './kind.js';
 import { idBytes, plain, wireId } from './wire.js';
@@ -21,5 +22,23 @@ export const seedKind = defineKind({
     network: b.network,
     genotype: idBytes(b.genotype),
   }),
+  readTrusted: (r) => {
+    r.map(3);
+    r.key('run');
+    const run = r.id<EventId>();
+    r.key('network');
+    const network = r.value();
+    // A map, as the schema's `plain` gives it back unchanged; anything else is left to the schema.
+    if (
+      network === null ||
+      typeof network !== 'object' ||
+      Array.isArray(network) ||
+      network instanceof Uint8Array
+    )
+      unexpectedShape();
+    r.key('genotype');
+    const genotype = r.id<GenotypeId>();
+    return { run, genotype, network: network as Record<string, unknown> };
+  },
   genotypes: (b) => [b.genotype],
 });

@@ -93,5 +93,22 @@ export const selectionKind = defineKind({
     method: w.method,
     best: w.best,
   }),
+  readTrusted: (r) => {
+    r.map(6);
+    r.key('run');
+    const run = r.id<EventId>();
+    r.key('best');
+    const best = r.number();
+    r.key('method');
+    const method = r.text();
+    r.key('previous');
+    const previous = r.hasNull() ? null : r.id<EventId>();
+    r.key('survivors');
+    const survivors = new Array<GenotypeId>(r.array());
+    for (let i = 0; i < survivors.length; i++) survivors[i] = r.id<GenotypeId>();
+    r.key('generation');
+    const generation = r.uint();
+    return { run, generation, previous, survivors, method, best };
+  },
   genotypes: (b) => [...b.survivors],
 });

@@ -1,0 +1,112 @@
+import { availableParallelism } from 'node:os';
+import { IdCache } from '../crypto/index.js';
+import type { RealmId } from '../crypto/index.js';
+import { storedBlockBytes } from '../ledger/index.js';
+import type { EventStore, StoredBlockBytes } from '../ledger/index.js';
+import { inlineBatchMaker, workerBatchMaker } from './batch-folder.js';
+import { ProjectionError } from './errors.js';
+import { foldBatch } from './fold-batch.js';
+import type { FoldBatch } from './fold-batch.js';
+import { readAhead } from './read-ahead.js';
+import type { ProjectionState } from './state.js';
+import type { Watermark } from './state-codec.js';
+
+/** Options of {@link foldStoredBlocks}. */
+export interface FoldStoredOptions {
+  /** Fold only blocks of these realms (all when undefined); the watermark passes the others. */
+  readonly realms?: ReadonlySet<RealmId> | undefined;
+  readonly signal?: AbortSignal | undefined;
+  /**
+   * Worker threads that decode blocks while this thread folds (0: decode
+   * here too). Default: one less than the cores, at most 2, for catch-ups of
+   * at least {@link WORKERS_FROM} events; none for smaller ones.
+   */
+  readonly workers?: number | undefined;
+  /** Events per batch (default 8192): large enough to spread a batch's costs, small enough to keep memory flat. */
+  readonly batchEvents?: number | undefined;
+}
+
+/** Below this many events to fold, starting workers costs more than it saves. */
+export const WORKERS_FROM = 50_000;
+
+const BATCH_EVENTS = 8192;
+/** LevelDB reads requested ahead of the block being folded. */
+const READ_AHEAD = 2;
+
+/** Default worker count for a catch-up of about `events` events. */
+async function workersFor(store: EventStore, from: number): Promise<number> {
+  const { blocks, events } = await store.counts();
+  const estimate = blocks === 0 ? 0 : (events * Math.max(0, blocks - from)) / blocks;
+  return estimate < WORKERS_FROM ? 0 : Math.min(2, availableParallelism() - 1);
+}
+
+/**
+ * Folds the blocks `store` holds from the watermark on into `state`, in log
+ * order, and calls `advance` with the new watermark and the events folded
+ * after each batch (so that an abort or a failure leaves a watermark that
+ * matches the state).
+ * Blocks are read ahead, decoded in batches (on worker threads for large
+ * catch-ups) and folded on this thread, batch after batch in log order:
+ * the state is the one folding every event with `evolve` gives. Returns the
+ * events folded. Throws `ABORTED`, or `SCHEMA_VIOLATION` for a damaged store.
+ */
+export async function foldStoredBlocks(
+  state: ProjectionState,
+  store: EventStore,
+  from: Watermark,
+  advance: (watermark: Watermark, events: number) => void,
+  options: FoldStoredOptions = {},
+): Promise<number> {
+  const { realms, signal } = options;
+  const batchEvents = options.batchEvents ?? BATCH_EVENTS;
+  const workers = options.workers ?? (await workersFor(store, from.position));
+  const maker = workers > 0 ? workerBatchMaker(workers) : inlineBatchMaker();
+  // Two batches a worker in flight keep each busy while this thread folds.
+  const depth = 2 * workers;
+  const inFlight: {
+    batch: Promise<FoldBatch> | undefined;
+    watermark: Watermark;
+    events: number;
+  }[] = [];
+  let blocks: StoredBlockBytes[] = [];
+  let events = 0;
+  let watermark = from;
+  let folded = 0;
+
+  const submit = () => {
+    const batch = blocks.length === 0 ? undefined : maker.make(blocks);
+    // Settled when its turn comes; a failure before then must not count as unhandled.
+    batch?.catch(() => undefined);
+    inFlight.push({ batch, watermark, events });
+    blocks = [];
+    events = 0;
+  };
+  const ids = new IdCache();
+  const foldNext = async () => {
+    const next = inFlight.shift()!;
+    if (next.batch !== undefined) foldBatch(state, await next.batch, ids);
+    folded += next.events;
+    advance(next.watermark, next.events);
+  };
+
+  try {
+    const source = readAhead(storedBlockBytes(store, { fromPosition: from.position }), READ_AHEAD);
+    for await (const block of source) {
+      if (signal?.aborted) throw new ProjectionError('ABORTED', 'projection build aborted');
+      if (realms === undefined || realms.has(block.realm)) {
+        blocks.push(block);
+        events += block.count;
+      }
+      watermark = { position: watermark.position + 1, block: block.id };
+      if (events >= batchEvents) {
+        submit();
+        while (inFlight.length > depth) await foldNext();
+      }
+    }
+    if (watermark !== from) submit();
+    while (inFlight.length > 0) await foldNext();
+  } finally {
+    await maker.close();
+  }
+  return folded;
+}
