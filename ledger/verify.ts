@@ -1,6 +1,7 @@
 import { bufferView } from '../crypto/index.js';
 import type { BlockId, RealmId } from '../crypto/index.js';
 import type { BlockCheck } from './block-check.js';
+import { storedBlockBytes } from './block-bytes.js';
 import { chainLink } from './block.js';
 import { inlineChecker, workerChecker } from './block-checker.js';
 import type { BlockChecker } from './block-checker.js';
@@ -74,7 +75,8 @@ export async function* verifyStore(
         }
       }
     };
-    for await (const block of store.blocks()) {
+    // Blocks as bytes: this thread never decodes them (the workers do).
+    for await (const block of storedBlockBytes(store)) {
       options.signal?.throwIfAborted();
       batch.push(block.bytes);
       ids.push(block.id);
