@@ -2,8 +2,9 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { GenotypeId } from '../crypto/index.js';
-import { blockEvents, createRealm, Ledger } from '../ledger/index.js';
-import type { EventStore, LedgerEvent } from '../ledger/index.js';
+import { IdCache } from '../crypto/index.js';
+import { createRealm, Ledger, storedBlockBytes } from '../ledger/index.js';
+import type { EventStore, LedgerEvent, StoredBlockBytes } from '../ledger/index.js';
 import { LevelStore } from '../ledger/level-store.js';
 import { MemoryStore } from '../ledger/memory-store.js';
 import {
@@ -14,6 +15,9 @@ import {
   LiveProjection,
   PROJECTION_CACHE_KEY,
 } from '../projections/index.js';
+import { foldBatch, foldBatchOf } from '../projections/fold-batch.js';
+import type { FoldBatch } from '../projections/fold-batch.js';
+import { defaultWorkers } from '../projections/fold-stored.js';
 import {
   chainStepper,
   continueRun,
@@ -25,23 +29,37 @@ import type { Row } from './report.js';
 
 const MiB = 2 ** 20;
 
-/** Samples the heap while `fn` runs; returns its result, the time it took and the peak heap. */
+/**
+ * Samples memory while `fn` runs; returns its result, the time it took (wall
+ * and CPU, every thread of the process) and the peak heap (this thread's
+ * JavaScript heap) and resident set (the whole process: worker threads,
+ * LevelDB's caches, buffers).
+ */
 async function measured<T>(
   fn: () => Promise<T>,
-): Promise<{ value: T; ms: number; cpuMs: number; peakHeapMiB: number }> {
+): Promise<{ value: T; ms: number; cpuMs: number; peakHeapMiB: number; peakRssMiB: number }> {
   (globalThis as { gc?: () => void }).gc?.();
   let peak = process.memoryUsage().heapUsed;
-  const timer = setInterval(() => {
+  let peakRss = process.memoryUsage.rss();
+  const sample = () => {
     peak = Math.max(peak, process.memoryUsage().heapUsed);
-  }, 20);
+    peakRss = Math.max(peakRss, process.memoryUsage.rss());
+  };
+  const timer = setInterval(sample, 20);
   const started = performance.now();
   const cpu = process.cpuUsage();
   try {
     const value = await fn();
     const ms = performance.now() - started;
     const used = process.cpuUsage(cpu);
-    peak = Math.max(peak, process.memoryUsage().heapUsed);
-    return { value, ms, cpuMs: (used.user + used.system) / 1000, peakHeapMiB: peak / MiB };
+    sample();
+    return {
+      value,
+      ms,
+      cpuMs: (used.user + used.system) / 1000,
+      peakHeapMiB: peak / MiB,
+      peakRssMiB: peakRss / MiB,
+    };
   } finally {
     clearInterval(timer);
   }
@@ -121,12 +139,35 @@ function row(step: string, n: number, m: Measured): Row {
     'per s (wall)': Math.round(n / (m.ms / 1000)),
     'per s (cpu)': Math.round(n / (m.cpuMs / 1000)),
     'peak heap MiB': Math.round(m.peakHeapMiB),
+    'peak rss MiB': Math.round(m.peakRssMiB),
   };
 }
 
-/** The fold alone on a decoded sample, then the projection cache saved and opened. */
+/** The fold alone on a decoded sample (as fold batches and as events), then the cache saved and opened. */
 async function foldAndCache(store: EventStore, live: LiveProjection, events: number, rows: Row[]) {
-  // The fold alone, on events already decoded (a sample of up to 200k).
+  // The fold alone, on a sample (up to 200k events) already decoded: as
+  // fold batches (what a rebuild folds), and as events.
+  const batches: FoldBatch[] = [];
+  let sampled = 0;
+  let blocks: StoredBlockBytes[] = [];
+  for await (const b of storedBlockBytes(store)) {
+    blocks.push({ ...b, bytes: b.bytes.slice() });
+    sampled += b.count;
+    if (blocks.length === 8 || sampled >= 200_000) {
+      batches.push(foldBatchOf(blocks));
+      blocks = [];
+    }
+    if (sampled >= 200_000) break;
+  }
+  if (blocks.length > 0) batches.push(foldBatchOf(blocks));
+  const foldBatches = await measured(() => {
+    const s = initialState({ distinct: true });
+    const ids = new IdCache();
+    for (const b of batches) foldBatch(s, b, ids);
+    return Promise.resolve(s);
+  });
+  rows.push(row('fold only (batches, decoded sample)', sampled, foldBatches));
+  batches.length = 0;
   const sample: LedgerEvent[] = [];
   for await (const e of store.events()) {
     sample.push(e);
@@ -137,10 +178,9 @@ async function foldAndCache(store: EventStore, live: LiveProjection, events: num
     for (const e of sample) evolve(s, e);
     return Promise.resolve(s);
   });
-  rows.push(row('fold only (decoded sample)', sample.length, fold));
+  rows.push(row('fold only (events, decoded sample)', sample.length, fold));
   const foldDedup = await measured(() => foldEvents(initialState(), sample));
-  rows.push(row('fold only, with duplicate check', sample.length, foldDedup));
-  const foldRate = sample.length / (fold.cpuMs / 1000);
+  rows.push(row('fold only (events), with duplicate check', sample.length, foldDedup));
   sample.length = 0;
 
   const save = await measured(() => live.save(store));
@@ -150,22 +190,29 @@ async function foldAndCache(store: EventStore, live: LiveProjection, events: num
   rows.push(row('open from cache', events, reopen));
   const same = reopen.value.hash() === live.hash();
 
-  return { foldRate, cacheBytes, openMs: reopen.ms, same };
+  return {
+    foldRate: sampled / (foldBatches.cpuMs / 1000),
+    foldDecodedRate: fold.value.events / (fold.cpuMs / 1000),
+    cacheBytes,
+    openMs: reopen.ms,
+    same,
+  };
 }
 
 /**
- * `npm run bench -- projections [--events N] [--depth N] [--store level|memory] [--lineage-only]`:
- * rebuilds the projections from a ledger of N events (streaming, heap
- * sampled), reopens them from the cache, and times a lineage query `depth`
- * generations deep, through the genotype index and through the projections,
- * with and without signature checks. `--lineage-only` skips what the lineage
- * does not need (decode baseline, fold samples, cache save and open).
+ * `npm run bench -- projections [--events N] [--depth N] [--store level|memory] [--workers N] [--lineage-only]`:
+ * rebuilds the projections from a ledger of N events (streaming, memory
+ * sampled), on this thread and with N decoding workers (default: the
+ * rebuild's own choice), reopens them from the cache, and times a lineage
+ * query `depth` generations deep, through the genotype index and through the
+ * projections, with and without signature checks.
  */
 export async function run(args: string[]): Promise<void> {
   const total = Number(flag(args, 'events', '1000000'));
   const depth = Number(flag(args, 'depth', '1000'));
   const kind = flag(args, 'store', 'level');
   const lineageOnly = args.includes('--lineage-only');
+  const workers = Number(flag(args, 'workers', String(defaultWorkers())));
   const dir = await mkdtemp(join(tmpdir(), 'evoledger-bench-projections-'));
   const rows: Row[] = [];
   try {
@@ -180,21 +227,35 @@ export async function run(args: string[]): Promise<void> {
       store = await LevelStore.open(path, { sync: false });
     }
 
-    // Decode only: what reading the store costs before any projection work.
+    // Read and decode only, on this thread: the floor under a rebuild.
     const scan = lineageOnly
       ? undefined
       : await measured(async () => {
           let n = 0;
-          for await (const b of store.blocks()) n += blockEvents(b).length;
+          let blocks: StoredBlockBytes[] = [];
+          for await (const b of storedBlockBytes(store)) {
+            blocks.push(b);
+            n += b.count;
+            if (blocks.length === 8) {
+              foldBatchOf(blocks);
+              blocks = [];
+            }
+          }
+          foldBatchOf(blocks);
           return n;
         });
-    if (scan !== undefined) rows.push(row('scan + decode blocks (baseline)', scan.value, scan));
+    if (scan !== undefined) rows.push(row('scan + decode (fold batches)', scan.value, scan));
 
-    const rebuild = await measured(() => LiveProjection.open(store, { cache: false }));
+    const inline = lineageOnly
+      ? undefined
+      : await measured(() => LiveProjection.open(store, { cache: false, workers: 0 }));
+    if (inline !== undefined) rows.push(row('rebuild on this thread', events, inline));
+    const rebuild = await measured(() => LiveProjection.open(store, { cache: false, workers }));
     const live = rebuild.value;
-    rows.push(row('rebuild: stream + fold', events, rebuild));
+    rows.push(row(`rebuild, ${workers} decoding worker(s)`, events, rebuild));
     const fin = await measured(() => Promise.resolve(live.view()));
     rows.push(row('finalize view', events, fin));
+    const sameRebuilds = inline === undefined ? null : live.hash() === inline.value.hash();
 
     const extra = lineageOnly ? undefined : await foldAndCache(store, live, events, rows);
 
@@ -247,12 +308,20 @@ export async function run(args: string[]): Promise<void> {
     printJson('projections', {
       store: kind,
       events,
+      rebuildWorkers: workers,
       rebuildEventsPerSecond: Math.round(rate),
       rebuildEventsPerCpuSecond: Math.round(events / (rebuild.cpuMs / 1000)),
       rebuildGoalMet: rate >= 300_000,
       rebuildPeakHeapMiB: Math.round(rebuild.peakHeapMiB),
+      rebuildPeakRssMiB: Math.round(rebuild.peakRssMiB),
+      rebuildOnThisThreadEventsPerSecond: inline ? Math.round(events / (inline.ms / 1000)) : null,
+      rebuildOnThisThreadEventsPerCpuSecond: inline
+        ? Math.round(events / (inline.cpuMs / 1000))
+        : null,
+      rebuildsAgree: sameRebuilds,
       scanEventsPerCpuSecond: scan ? Math.round(scan.value / (scan.cpuMs / 1000)) : null,
       foldEventsPerCpuSecond: extra ? Math.round(extra.foldRate) : null,
+      foldDecodedEventsPerCpuSecond: extra ? Math.round(extra.foldDecodedRate) : null,
       finalizeMs: Math.round(fin.ms),
       cacheMiB: extra ? Number((extra.cacheBytes / MiB).toFixed(2)) : null,
       openFromCacheMs: extra ? Math.round(extra.openMs) : null,

@@ -33,11 +33,16 @@ const BATCH_EVENTS = 8192;
 /** LevelDB reads requested ahead of the block being folded. */
 const READ_AHEAD = 2;
 
-/** Default worker count for a catch-up of about `events` events. */
+/** Decoding workers for a large catch-up: one less than the cores (this thread folds), at most 2. */
+export function defaultWorkers(): number {
+  return Math.max(0, Math.min(2, availableParallelism() - 1));
+}
+
+/** Default worker count for a catch-up of the blocks from log position `from`. */
 async function workersFor(store: EventStore, from: number): Promise<number> {
   const { blocks, events } = await store.counts();
   const estimate = blocks === 0 ? 0 : (events * Math.max(0, blocks - from)) / blocks;
-  return estimate < WORKERS_FROM ? 0 : Math.min(2, availableParallelism() - 1);
+  return estimate < WORKERS_FROM ? 0 : defaultWorkers();
 }
 
 /**

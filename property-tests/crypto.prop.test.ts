@@ -4,6 +4,8 @@ import { createHash } from 'node:crypto';
 import {
   bytesEqual,
   CborReader,
+  IdCache,
+  idFromBytes,
   decodeCanonical,
   decodeWithCborg,
   encodeCanonical,
@@ -130,6 +132,28 @@ describe('the fast codec against cborg, the oracle', () => {
         },
       ),
       fcParams({ numRuns: 2000 }),
+    );
+  });
+});
+
+describe('the id cache', () => {
+  it('gives the hex of any id, whatever the ids before it collided with', () => {
+    // Ids that differ from one another in one byte only, anywhere: a small cache
+    // sees them collide in its slots, and a comparison that skipped a byte would show.
+    const base = Uint8Array.from({ length: 32 }, (_, i) => (i * 37) & 0xff);
+    const id = fc
+      .tuple(fc.oneof(fc.constantFrom(0, 3, 30, 31), fc.nat({ max: 31 })), fc.nat({ max: 2 }))
+      .map(([at, byte]) => base.map((b, i) => (i === at ? byte : b)));
+    fc.assert(
+      fc.property(fc.array(fc.tuple(id, fc.nat({ max: 3 })), { maxLength: 60 }), (ids) => {
+        const cache = new IdCache(ids.length % 2 === 0 ? 1 : 4);
+        for (const [bytes, pad] of ids) {
+          const at = new Uint8Array(pad + 32);
+          at.set(bytes, pad);
+          expect(cache.id(at, pad)).toBe(idFromBytes(bytes));
+        }
+      }),
+      fcParams(),
     );
   });
 });
