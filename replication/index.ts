@@ -37,4 +37,5 @@ export type { NodeStatus } from './status.js';
 export { streamChannel } from './stream-channel.js';
 export { syntheticDraft, writeSynthetic } from './synthetic.js';
 export { initiateSession, respondSession } from './sync-session.js';
-export type { SessionContext, SessionOutcome, SessionSink } from './sync-session.js';
+export type { SessionSink } from './ingest-queue.js';
+export type { IngestBacklog, SessionContext, SessionOutcome } from './sync-session.js';

@@ -13,7 +13,8 @@ import { defaultLimits } from './limits.js';
 import type { ReplicationLimits } from './limits.js';
 import { PeerGuard } from './peer-guard.js';
 import { initiateSession, respondSession } from './sync-session.js';
-import type { IngestBacklog, SessionOutcome, SessionSink } from './sync-session.js';
+import type { SessionSink } from './ingest-queue.js';
+import type { IngestBacklog, SessionOutcome } from './sync-session.js';
 
 /** Default budget of the document cache: about 190 documents of 8 blocks of evaluations. */
 const DEFAULT_DOC_CACHE_BYTES = 64 * 1024 * 1024;

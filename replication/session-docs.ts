@@ -1,0 +1,257 @@
+import * as Automerge from '@automerge/automerge';
+import { bytesEqual, concatBytes } from '../crypto/index.js';
+import type { BlockId, PublicKey, RealmId } from '../crypto/index.js';
+import type { Ledger, SignedBlock } from '../ledger/index.js';
+import { buildBlockDoc } from './block-doc.js';
+import type { BlockDoc } from './block-doc.js';
+import type { DocCache, DocSource } from './doc-cache.js';
+import { parseDocKey } from './doc-key.js';
+import type { DocKey } from './doc-key.js';
+import { ReplicationError } from './errors.js';
+import { BLOCKS_PER_DOC } from './limits.js';
+import type { ChainSummary } from './manifest.js';
+
+/** One document of a session: the Automerge document, its sync state with the peer, what it came from. */
+export interface SessionDoc {
+  doc: BlockDoc;
+  sync: Automerge.SyncState;
+  readonly author: PublicKey;
+  readonly first: number;
+  /** What the store held of the bucket when the document was made (undefined: nothing). */
+  readonly source: DocSource | undefined;
+  readonly fromCache: boolean;
+  /** The peer's manifest shows it holds nothing of this bucket. */
+  readonly peerEmpty: boolean;
+  /** As made from the store, and nothing generated yet: its first message carries all of it. */
+  fresh: boolean;
+  /** Values the peer sent, by seq, so that each goes to the ledger once. */
+  readonly got: Map<number, Uint8Array[]>;
+  /** Bytes of those values. */
+  received: number;
+}
+
+/**
+ * The first sync message of a peer whose document is empty: Automerge's
+ * own, computed once. Fed to a document whose peer holds nothing of it
+ * (its manifest says so), it lets our first message carry the whole
+ * document instead of waiting a round trip for the peer to say it is empty.
+ */
+const EMPTY_PEER_MESSAGE: Automerge.SyncMessage = (() => {
+  const empty = Automerge.init();
+  const [, message] = Automerge.generateSyncMessage(empty, Automerge.initSyncState());
+  Automerge.free(empty);
+  if (message === null) throw new Error('automerge produced no first sync message');
+  return message;
+})();
+
+const sameHeads = (a: readonly string[], b: readonly string[]) =>
+  a.length === b.length && a.every((h, i) => h === b[i]);
+
+/** What the documents of a session are made from. */
+export interface SessionDocsContext {
+  readonly ledger: Ledger;
+  readonly realm: RealmId;
+  /** Documents (opened or waiting to be) one session may hold. */
+  readonly maxDocs: number;
+  /** The peer's chain heads, by author (its manifest). */
+  readonly theirs: ReadonlyMap<PublicKey, ChainSummary>;
+  readonly cache?: DocCache;
+}
+
+/**
+ * The documents of one sync session: made lazily from the store (or the
+ * cache, when it still holds what the store holds), primed when the peer's
+ * manifest shows it holds nothing of them, and kept in the cache once built.
+ */
+export class SessionDocs {
+  readonly #ctx: SessionDocsContext;
+  readonly #docs = new Map<DocKey, SessionDoc>();
+  /** Documents of the session, in the order they are synced (ours from the manifests, then the peer's). */
+  readonly wanted: DocKey[] = [];
+  /**
+   * Peer messages without changes for documents not opened yet: applied
+   * when the document is opened for our turn, so that a responder makes its
+   * documents one by one as it sends them, instead of all of them before it
+   * sends the first.
+   */
+  readonly #deferred = new Map<DocKey, Automerge.SyncMessage[]>();
+
+  constructor(ctx: SessionDocsContext) {
+    this.#ctx = ctx;
+  }
+
+  /** Documents opened so far. */
+  get size(): number {
+    return this.#docs.size;
+  }
+
+  /** What the store holds of the bucket from `first`: its last block (undefined: nothing). */
+  async #lastHeld(
+    author: PublicKey,
+    first: number,
+  ): Promise<{ lastSeq: number; lastId: BlockId } | undefined> {
+    const store = this.#ctx.ledger.store;
+    const head = await store.head(this.#ctx.realm, author);
+    if (head === undefined || head.seq < first) return undefined;
+    const lastSeq = Math.min(head.seq, first + BLOCKS_PER_DOC - 1);
+    if (lastSeq === head.seq) return { lastSeq, lastId: head.id };
+    const last = await store.getBlockAt(this.#ctx.realm, author, lastSeq);
+    return last === undefined ? undefined : { lastSeq, lastId: last.id };
+  }
+
+  /** The cached document for `key` if it still is what the store holds; drops a bad entry. */
+  #fromCache(key: DocKey, held: { lastSeq: number; lastId: BlockId }) {
+    const cache = this.#ctx.cache;
+    const entry = cache?.get(this.#ctx.realm, key, held);
+    if (cache === undefined || entry === undefined) return undefined;
+    let doc: BlockDoc | undefined;
+    try {
+      doc = Automerge.load<Record<string, Uint8Array>>(entry.bytes);
+    } catch {
+      doc = undefined;
+    }
+    if (doc !== undefined && sameHeads(Automerge.getHeads(doc), entry.heads)) {
+      return { doc, source: entry };
+    }
+    if (doc !== undefined) Automerge.free(doc);
+    cache.discard(this.#ctx.realm, key);
+    return undefined;
+  }
+
+  /** The session's document for `key`, made now if needed; undefined when the session holds too many. */
+  async open(key: DocKey): Promise<SessionDoc | undefined> {
+    const existing = this.#docs.get(key);
+    if (existing !== undefined) return existing;
+    if (!this.#hasRoom(key)) return undefined;
+    const { author, bucket } = parseDocKey(key)!;
+    const first = bucket * BLOCKS_PER_DOC;
+    const held = await this.#lastHeld(author, first);
+    let doc: BlockDoc;
+    let source: DocSource | undefined;
+    let fromCache = false;
+    const cached = held === undefined ? undefined : this.#fromCache(key, held);
+    if (cached !== undefined) {
+      ({ doc, source } = cached);
+      fromCache = true;
+    } else if (held !== undefined) {
+      const blocks: SignedBlock[] = [];
+      for await (const b of this.#ctx.ledger.store.chain(this.#ctx.realm, author, first)) {
+        if (b.header.seq > held.lastSeq) break;
+        blocks.push(b);
+      }
+      doc = buildBlockDoc(blocks);
+      source = { ...held, heads: Automerge.getHeads(doc) };
+    } else {
+      doc = Automerge.init();
+    }
+    let sync = Automerge.initSyncState();
+    const theirs = this.#ctx.theirs.get(author);
+    const peerEmpty = theirs === undefined || theirs.seq < first;
+    if (peerEmpty && source !== undefined) {
+      [doc, sync] = Automerge.receiveSyncMessage(doc, sync, EMPTY_PEER_MESSAGE);
+    }
+    const state: SessionDoc = {
+      doc,
+      sync,
+      author,
+      first,
+      source,
+      fromCache,
+      peerEmpty,
+      fresh: source !== undefined,
+      got: new Map(),
+      received: 0,
+    };
+    this.#docs.set(key, state);
+    if (!this.wanted.includes(key)) this.wanted.push(key);
+    for (const message of this.#deferred.get(key) ?? []) this.receive(key, state, message);
+    this.#deferred.delete(key);
+    return state;
+  }
+
+  /** Whether `key` is, or may become, one of the documents this session holds. */
+  #hasRoom(key: DocKey): boolean {
+    if (this.#docs.has(key) || this.#deferred.has(key)) return true;
+    return this.#docs.size + this.#deferred.size < this.#ctx.maxDocs;
+  }
+
+  /** Applies a peer message to a document; returns the heads before and after when it changed. */
+  receive(
+    key: DocKey,
+    st: SessionDoc,
+    message: Automerge.SyncMessage,
+  ): { before: Automerge.Heads; after: Automerge.Heads } | undefined {
+    const before = Automerge.getHeads(st.doc);
+    try {
+      [st.doc, st.sync] = Automerge.receiveSyncMessage(st.doc, st.sync, message);
+    } catch (err) {
+      throw new ReplicationError('PROTOCOL_VIOLATION', `bad automerge sync message for ${key}`, {
+        cause: err,
+      });
+    }
+    const after = Automerge.getHeads(st.doc);
+    if (sameHeads(before, after)) return undefined;
+    // Changed by the peer: no longer what the store holds.
+    st.fresh = false;
+    return { before, after };
+  }
+
+  /** Keeps a message that carries no blocks for a document not opened yet; false when it must be applied now. */
+  defer(key: DocKey, message: Automerge.SyncMessage): boolean {
+    if (this.#docs.has(key) || !this.#hasRoom(key)) return false;
+    let changes: number;
+    try {
+      changes = Automerge.decodeSyncMessage(message).changes.length;
+    } catch (err) {
+      throw new ReplicationError('PROTOCOL_VIOLATION', `bad automerge sync message for ${key}`, {
+        cause: err,
+      });
+    }
+    if (changes > 0) return false;
+    const queued = this.#deferred.get(key);
+    if (queued === undefined) this.#deferred.set(key, [message]);
+    else queued.push(message);
+    if (!this.wanted.includes(key)) this.wanted.push(key);
+    return true;
+  }
+
+  /**
+   * Keeps a document made from the store: its first message to a peer that
+   * holds nothing of it is the whole document, saved (so caching costs no
+   * extra work). An entry that does not load into the same heads is dropped
+   * when used, so a message that carried less costs a rebuild, never a
+   * wrong document.
+   */
+  remember(key: DocKey, st: SessionDoc, message: Automerge.SyncMessage): void {
+    const fresh = st.fresh;
+    st.fresh = false;
+    const cache = this.#ctx.cache;
+    if (!fresh || !st.peerEmpty || st.fromCache || st.source === undefined || cache === undefined)
+      return;
+    const chunks = Automerge.decodeSyncMessage(message).changes;
+    if (chunks.length === 0) return;
+    cache.put(this.#ctx.realm, key, { ...st.source, bytes: concatBytes(...chunks) });
+  }
+
+  /**
+   * Whether `value` at `seq` is already on its way: sent before in this
+   * session, or (for a conflict, which lists every value of the key) the
+   * block our store holds there. Compared byte for byte: a value is only
+   * skipped when it is exactly one we have.
+   */
+  async known(st: SessionDoc, seq: number, value: Uint8Array, conflict: boolean): Promise<boolean> {
+    const got = st.got.get(seq);
+    if (got?.some((b) => bytesEqual(b, value))) return true;
+    if (got === undefined) st.got.set(seq, [value]);
+    else got.push(value);
+    if (!conflict || st.source === undefined || seq > st.source.lastSeq) return false;
+    const own = await this.#ctx.ledger.store.getBlockAt(this.#ctx.realm, st.author, seq);
+    return own !== undefined && bytesEqual(own.bytes, value);
+  }
+
+  /** Frees every document. */
+  free(): void {
+    for (const st of this.#docs.values()) Automerge.free(st.doc);
+    this.#docs.clear();
+  }
+}
