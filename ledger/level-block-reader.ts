@@ -130,11 +130,32 @@ export class LevelBlockReader {
     this.#db = db;
   }
 
-  /** The block at `position`. */
+  /** The block at `position`, through an iterator (for streams of blocks). */
   async block(position: number): Promise<SignedBlock> {
     let block = this.#blocks.get(position);
     if (block === undefined) {
       block = blockOf(await this.#whole(position));
+      this.#blocks.set(position, block);
+    }
+    return block;
+  }
+
+  /**
+   * The block at `position`, read now: its head and parts, each a small
+   * synchronous read (for one block asked for alone, as a check of an
+   * event's block and its predecessor is).
+   */
+  blockNow(position: number): SignedBlock {
+    let block = this.#blocks.get(position);
+    if (block === undefined) {
+      const head = this.#head(position);
+      const parts: BlockPart[] = [];
+      for (let part = 1; part <= head.parts; part++) {
+        const value = this.#db.getSync(logKey(position, part));
+        if (value === undefined) throw missing(position, part);
+        parts.push(new BlockPart(position, part, value, head));
+      }
+      block = storedBlock(head, parts);
       this.#blocks.set(position, block);
     }
     return block;

@@ -21,18 +21,21 @@ import type { ChainHead } from './block.js';
  * | `K` kind index | `K` ‖ kind length u8 ‖ kind ‖ position u64 | index u16… |
  * | `G` genotype index | `G` ‖ genotype ‖ position u64 | index u16… |
  * | `N` index sizes | `N` ‖ UTF-8 name | u64 |
- * | `M` meta | `M` ‖ name length u16 ‖ UTF-8 name ‖ chunk u32 | k-th {@link META_CHUNK} bytes of the caller's value |
+ * | `!` meta | `!` ‖ name length u16 ‖ UTF-8 name ‖ chunk u32 | k-th {@link META_CHUNK} bytes of the caller's value |
  *
  * Blocks are keyed by position, not by id: the log is written in key order,
  * so LevelDB compaction moves the big values without rewriting them, and a
  * log scan is one sequential range read.
  *
- * No value is large. A block is split into a head and parts of a few kB, so
- * reading one event reads one part, not the whole block; meta values are cut
- * into chunks. LevelDB reads and decompresses the whole data block an
- * iterator's seek lands on, in every level-0 file, and a data block holds at
- * least one whole value: one 100 MB value in level 0 (a projection cache
- * just written) made every index scan read it (~0.4 s a seek, measured).
+ * LevelDB reads and decompresses the whole data block an iterator's seek
+ * lands on, in every level-0 file, and a data block holds at least one whole
+ * value. So no value is large: a block is split into a head and parts of a
+ * few kB, so that reading one event reads one part, not the whole block; and
+ * meta values (a projection cache is ~100 MB at a million events) are cut
+ * into chunks, kept under the lowest table byte so that no other table's
+ * seek can land on one. One 100 MB meta value in level 0 made every index
+ * seek read it (~0.4 s a seek, measured); with 64 kB chunks the cost of a
+ * landing seek was below the noise of this machine.
  *
  * Version history: 1 kept a block as one value (directory ‖ block bytes)
  * and a meta value as one value; 2 is this layout.
@@ -50,7 +53,7 @@ export const Table = {
   kinds: 0x4b, // K
   genotypes: 0x47, // G
   sizes: 0x4e, // N
-  meta: 0x4d, // M
+  meta: 0x21, // ! (below every other table: see above)
 } as const;
 
 /** Name of an index size counter in table `N` (`K:kind`, `A:author`, `R:realm`). */
@@ -59,7 +62,7 @@ export const sizeName = (table: 'K' | 'A' | 'R', name: string): string => `${tab
 /** Version of this layout, checked on open. */
 export const LAYOUT_VERSION = 2;
 
-/** Size of a meta value's chunks (table `M`). */
+/** Size of a meta value's chunks (table `!`). */
 export const META_CHUNK = 64 * 1024;
 
 const TWO_32 = 2 ** 32;
@@ -137,7 +140,7 @@ export function logKey(position: number, part: number): Buffer {
   return buf;
 }
 
-/** Key of chunk `chunk` of the meta value `name` (`M`); the name's chunks share the key minus its last 4 bytes. */
+/** Key of chunk `chunk` of the meta value `name`; the name's chunks share the key minus its last 4 bytes. */
 export function metaKey(name: string, chunk: number): Buffer {
   const utf8 = Buffer.from(name, 'utf8');
   const buf = Buffer.allocUnsafe(3 + utf8.length + 4);

@@ -309,24 +309,23 @@ export class LevelStore implements EventStore {
     return (await this.#db.get(key(Table.blockIds, [id]))) !== undefined;
   }
 
-  async getBlock(id: BlockId): Promise<SignedBlock | undefined> {
-    this.#open();
-    if (!isIdHex(id)) return undefined;
-    const pos = await this.#db.get(key(Table.blockIds, [id]));
-    return pos === undefined ? undefined : this.#reader.block(readU64(pos, 0));
+  getBlock(id: BlockId): Promise<SignedBlock | undefined> {
+    return this.#now(() => {
+      if (!isIdHex(id)) return undefined;
+      // Small values read synchronously: see LevelBlockReader.
+      const pos = this.#db.getSync(key(Table.blockIds, [id]));
+      return pos === undefined ? undefined : this.#reader.blockNow(readU64(pos, 0));
+    });
   }
 
-  async getBlockAt(
-    realm: RealmId,
-    author: PublicKey,
-    seq: number,
-  ): Promise<SignedBlock | undefined> {
-    this.#open();
-    if (!isIdHex(realm) || !isIdHex(author) || !Number.isSafeInteger(seq) || seq < 0) {
-      return undefined;
-    }
-    const pos = await this.#db.get(key(Table.chains, [realm, author], [seq]));
-    return pos === undefined ? undefined : this.#reader.block(readU64(pos, 0));
+  getBlockAt(realm: RealmId, author: PublicKey, seq: number): Promise<SignedBlock | undefined> {
+    return this.#now(() => {
+      if (!isIdHex(realm) || !isIdHex(author) || !Number.isSafeInteger(seq) || seq < 0) {
+        return undefined;
+      }
+      const pos = this.#db.getSync(key(Table.chains, [realm, author], [seq]));
+      return pos === undefined ? undefined : this.#reader.blockNow(readU64(pos, 0));
+    });
   }
 
   async hasEvent(id: EventId): Promise<boolean> {
@@ -350,16 +349,13 @@ export class LevelStore implements EventStore {
   }
 
   getEvent(id: EventId): Promise<StoredEvent | undefined> {
-    try {
-      this.#open();
-      if (!isIdHex(id)) return Promise.resolve(undefined);
-      // Small values read synchronously: see LevelBlockReader.
+    return this.#now(() => {
+      if (!isIdHex(id)) return undefined;
       const at = this.#db.getSync(key(Table.events, [id]));
-      if (at === undefined) return Promise.resolve(undefined);
-      return Promise.resolve(this.#reader.event(readU64(at, 0), (at[8]! << 8) | at[9]!));
-    } catch (err) {
-      return Promise.reject(err instanceof Error ? err : new Error(String(err)));
-    }
+      return at === undefined
+        ? undefined
+        : this.#reader.event(readU64(at, 0), (at[8]! << 8) | at[9]!);
+    });
   }
 
   async head(realm: RealmId, author: PublicKey): Promise<ChainHead | undefined> {
@@ -511,6 +507,16 @@ export class LevelStore implements EventStore {
 
   #open(): void {
     if (this.#closed) throw this.#closedError();
+  }
+
+  /** The result of a read done now (synchronously), as a promise; a throw becomes a rejection. */
+  #now<T>(read: () => T): Promise<T> {
+    try {
+      this.#open();
+      return Promise.resolve(read());
+    } catch (err) {
+      return Promise.reject(err instanceof Error ? err : new Error(String(err)));
+    }
   }
 
   #closedError(): LedgerError {

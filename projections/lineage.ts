@@ -134,10 +134,11 @@ export async function genotypeEvents(
 
 /**
  * Reads the origin (and, when verifying, the best evaluation) of every
- * ancestor the projections' origin table names within `maxDepth`. Reads go
- * one after the other in walk order on purpose: consecutive ancestors sit in
- * the same block, and the store's reader keeps its last decoded block;
- * concurrent reads interleave blocks and decode each many times (measured).
+ * ancestor the projections' origin table names within `maxDepth`, one after
+ * the other in walk order: a store reads an event by id without a round trip
+ * to another thread (the level store reads the one part of a block that
+ * holds it, and keeps recent parts), so there is nothing to overlap, and
+ * neighbours in the walk often share a part.
  */
 async function prefetch(
   store: EventStore,
