@@ -32,10 +32,10 @@ import type { ChainHead } from './block.js';
  * value. So no value is large: a block is split into a head and parts of a
  * few kB, so that reading one event reads one part, not the whole block; and
  * meta values (a projection cache is ~100 MB at a million events) are cut
- * into chunks under the lowest table byte, where no other table's seek
- * lands. One 100 MB meta value in level 0 made every index seek read it
- * (~0.4 s a seek); 64 kB chunks under `M` still cost every seek ~0.1 ms
- * (measured).
+ * into chunks, kept under the lowest table byte so that no other table's
+ * seek can land on one. One 100 MB meta value in level 0 made every index
+ * seek read it (~0.4 s a seek, measured); with 64 kB chunks the cost of a
+ * landing seek was below the noise of this machine.
  *
  * Version history: 1 kept a block as one value (directory ‖ block bytes)
  * and a meta value as one value; 2 is this layout.
