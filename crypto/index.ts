@@ -1,7 +1,7 @@
 export { bytesEqual, concatBytes, fromHex, toHex } from './bytes.js';
 export { decodeCanonical, decodeWithCborg, encodeCanonical, encodeWithCborg } from './canonical.js';
 export type { Canonical } from './canonical.js';
-export { CborReader, UnexpectedShape, unexpectedShape } from './cbor.js';
+export { CborReader, UnexpectedShape, unexpectedShape } from './cbor-reader.js';
 export { CodedError } from './coded-error.js';
 export { CryptoError, CryptoErrorCodes } from './errors.js';
 export type { CryptoErrorCode } from './errors.js';
