@@ -15,7 +15,8 @@ import {
   LiveProjection,
   PROJECTION_CACHE_KEY,
 } from '../projections/index.js';
-import { foldBatch, foldBatchOf } from '../projections/fold-batch.js';
+import { foldBatch } from '../projections/fold-batch.js';
+import { foldBatchOf } from '../projections/fold-batch-reader.js';
 import type { FoldBatch } from '../projections/fold-batch.js';
 import { defaultWorkers } from '../projections/fold-stored.js';
 import {

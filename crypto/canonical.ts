@@ -1,6 +1,7 @@
 import { decode, encode, rfc8949EncodeOptions } from 'cborg';
 import type { DecodeOptions, EncodeOptions, TypeEncoder } from 'cborg';
-import { decodeCbor, encodeCbor } from './cbor.js';
+import { encodeCbor } from './cbor.js';
+import { decodeCbor } from './cbor-reader.js';
 import { CryptoError } from './errors.js';
 
 /**

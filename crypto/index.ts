@@ -1,8 +1,9 @@
 export { bufferView, bytesEqual, concatBytes, fromHex, toHex } from './bytes.js';
 export { decodeCanonical, decodeWithCborg, encodeCanonical, encodeWithCborg } from './canonical.js';
 export type { Canonical } from './canonical.js';
-export { CborReader, cborWriter, UnexpectedShape, unexpectedShape } from './cbor.js';
+export { cborWriter } from './cbor.js';
 export type { CborWriter } from './cbor.js';
+export { CborReader, UnexpectedShape, unexpectedShape } from './cbor-reader.js';
 export { CodedError } from './coded-error.js';
 export { CryptoError, CryptoErrorCodes } from './errors.js';
 export type { CryptoErrorCode } from './errors.js';

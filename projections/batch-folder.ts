@@ -1,7 +1,7 @@
 import { Worker } from 'node:worker_threads';
 import { LedgerError, LedgerErrorCodes } from '../ledger/index.js';
 import type { LedgerErrorCode, StoredBlockBytes } from '../ledger/index.js';
-import { foldBatchOf } from './fold-batch.js';
+import { foldBatchOf } from './fold-batch-reader.js';
 import type { FoldBatch } from './fold-batch.js';
 
 /** Turns stored blocks into fold batches, on this thread or on worker threads. */

@@ -1,6 +1,7 @@
 import { parentPort } from 'node:worker_threads';
 import type { StoredBlockBytes } from '../ledger/index.js';
-import { foldBatchOf, transferables } from './fold-batch.js';
+import { transferables } from './fold-batch.js';
+import { foldBatchOf } from './fold-batch-reader.js';
 
 /** Worker side of a parallel rebuild: stored blocks in, their fold batch out (transferred). */
 parentPort?.on('message', (msg: { id: number; blocks: StoredBlockBytes[] }) => {
