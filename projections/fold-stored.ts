@@ -3,7 +3,7 @@ import { IdCache } from '../crypto/index.js';
 import type { RealmId } from '../crypto/index.js';
 import { storedBlockBytes } from '../ledger/index.js';
 import type { EventStore, StoredBlockBytes } from '../ledger/index.js';
-import { inlineBatchMaker, workerBatchMaker } from './batch-folder.js';
+import { inlineBatchMaker, workerBatchMaker } from './batch-maker.js';
 import { ProjectionError } from './errors.js';
 import { foldBatch } from './fold-batch.js';
 import type { FoldBatch } from './fold-batch.js';
