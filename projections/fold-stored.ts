@@ -3,7 +3,7 @@ import { IdCache } from '../crypto/index.js';
 import type { RealmId } from '../crypto/index.js';
 import { storedBlockBytes } from '../ledger/index.js';
 import type { EventStore, StoredBlockBytes } from '../ledger/index.js';
-import { inlineBatchMaker, workerBatchMaker } from './batch-folder.js';
+import { inlineBatchMaker, workerBatchMaker } from './batch-maker.js';
 import { ProjectionError } from './errors.js';
 import { foldBatch } from './fold-batch.js';
 import type { FoldBatch } from './fold-batch.js';
@@ -38,11 +38,15 @@ export function defaultWorkers(): number {
   return Math.max(0, Math.min(2, availableParallelism() - 1));
 }
 
-/** Default worker count for a catch-up of the blocks from log position `from`. */
-async function workersFor(store: EventStore, from: number): Promise<number> {
+/** About how many events the blocks from log position `from` on hold. */
+async function eventsFrom(store: EventStore, from: number): Promise<number> {
   const { blocks, events } = await store.counts();
-  const estimate = blocks === 0 ? 0 : (events * Math.max(0, blocks - from)) / blocks;
-  return estimate < WORKERS_FROM ? 0 : defaultWorkers();
+  return blocks === 0 ? 0 : (events * Math.max(0, blocks - from)) / blocks;
+}
+
+/** Id cache slots for about `events` events: a small catch-up gets a small cache. */
+function cacheSlots(events: number): number {
+  return 2 ** Math.min(16, Math.max(8, Math.ceil(Math.log2(Math.max(1, events)))));
 }
 
 /**
@@ -64,7 +68,8 @@ export async function foldStoredBlocks(
 ): Promise<number> {
   const { realms, signal } = options;
   const batchEvents = options.batchEvents ?? BATCH_EVENTS;
-  const workers = options.workers ?? (await workersFor(store, from.position));
+  const expected = await eventsFrom(store, from.position);
+  const workers = options.workers ?? (expected < WORKERS_FROM ? 0 : defaultWorkers());
   const maker = workers > 0 ? workerBatchMaker(workers) : inlineBatchMaker();
   // Two batches a worker in flight keep each busy while this thread folds.
   const depth = 2 * workers;
@@ -86,7 +91,7 @@ export async function foldStoredBlocks(
     blocks = [];
     events = 0;
   };
-  const ids = new IdCache();
+  const ids = new IdCache(cacheSlots(expected));
   const foldNext = async () => {
     const next = inFlight.shift()!;
     if (next.batch !== undefined) foldBatch(state, await next.batch, ids);

@@ -45,7 +45,8 @@ function rebuilt(error: NonNullable<Reply['error']>): Error {
 /**
  * Makes batches on `workers` worker threads: each call goes to the least
  * busy one. The blocks' bytes are copied once and the copies transferred;
- * the batch comes back by transfer.
+ * the batch comes back by transfer. A worker that fails or exits fails
+ * every call waiting and every call after.
  */
 export function workerBatchMaker(workers: number): BatchMaker {
   const { url, execArgv } = workerEntry();
@@ -53,6 +54,13 @@ export function workerBatchMaker(workers: number): BatchMaker {
     number,
     { resolve: (b: FoldBatch) => void; reject: (e: unknown) => void }
   >();
+  let failure: Error | undefined;
+  let closing = false;
+  const fail = (err: Error) => {
+    failure ??= err;
+    for (const w of waiting.values()) w.reject(failure);
+    waiting.clear();
+  };
   const pool = Array.from({ length: Math.max(1, workers) }, () => {
     const slot = { worker: new Worker(url, { execArgv }), busy: 0 };
     slot.worker.on('message', (msg: Reply) => {
@@ -62,15 +70,16 @@ export function workerBatchMaker(workers: number): BatchMaker {
       if (msg.batch !== undefined) w?.resolve(msg.batch);
       else w?.reject(rebuilt(msg.error ?? {}));
     });
-    slot.worker.on('error', (err) => {
-      for (const w of waiting.values()) w.reject(err);
-      waiting.clear();
+    slot.worker.on('error', fail);
+    slot.worker.on('exit', (code) => {
+      if (!closing) fail(new Error(`a rebuild worker stopped (exit code ${code})`));
     });
     return slot;
   });
   let next = 0;
   return {
     make(blocks) {
+      if (failure !== undefined) return Promise.reject(failure);
       const id = next++;
       const slot = pool.reduce((a, b) => (b.busy < a.busy ? b : a));
       slot.busy++;
@@ -92,6 +101,7 @@ export function workerBatchMaker(workers: number): BatchMaker {
       });
     },
     async close() {
+      closing = true;
       await Promise.all(pool.map((s) => s.worker.terminate()));
     },
   };
