@@ -15,7 +15,7 @@ import {
   storedRecordKind,
 } from '../ledger/index.js';
 import type { LedgerEvent, StoredBlockBytes, TaskRef } from '../ledger/index.js';
-import { SOURCE } from './fold-batch.js';
+import { MAX_BLOCKS, SOURCE } from './fold-batch.js';
 import type { FoldBatch } from './fold-batch.js';
 
 /*
@@ -268,6 +268,7 @@ function readBlock(out: Builder, block: StoredBlockBytes): void {
   }
   const records = storedBlockRecords(block);
   const b = out.realms.length;
+  if (b === MAX_BLOCKS) throw new RangeError(`a fold batch holds at most ${MAX_BLOCKS} blocks`);
   out.realms.push(block.realm);
   out.authors.push(block.author);
   out.sources.push(bytes, eventIds);

@@ -16,8 +16,9 @@ import type { ProjectionState } from './state.js';
  *
  * An id is named by `source * 2^24 + offset`: its 32 bytes start at
  * `offset` in `sources[source]` (block `b`'s bytes are source `2b`, its
- * event ids source `2b + 1`; stored blocks are smaller than 2^24 bytes);
- * -1 names none. Rows (`block` indexes `realms` and `authors`):
+ * event ids source `2b + 1`; stored blocks are smaller than 2^24 bytes, and
+ * a batch holds at most {@link MAX_BLOCKS} blocks, so a reference is a
+ * 31-bit integer); -1 names none. Rows (`block` indexes `realms` and `authors`):
  * - mutation: block, id, via (first dep), child, parent, mate, generation, ops
  * - evaluation: block, id, run, genotype, task (indexes `tasks`), fitness,
  *   cost, solved (1 or 0), evaluations
@@ -43,6 +44,9 @@ export const RowWidth = { mutation: 8, evaluation: 9, selection: 9 } as const;
 /** An id reference is `source * SOURCE + offset`. */
 export const SOURCE = 2 ** 24;
 
+/** Most blocks in a batch. */
+export const MAX_BLOCKS = 63;
+
 /** The buffers of a batch, each once: what to transfer rather than copy. */
 export function transferables(batch: FoldBatch): ArrayBuffer[] {
   const buffers = new Set<ArrayBuffer>();
@@ -61,9 +65,9 @@ export function transferables(batch: FoldBatch): ArrayBuffer[] {
 export function foldBatch(state: ProjectionState, batch: FoldBatch, ids: IdCache): void {
   const { sources, realms, authors } = batch;
   const fresh = <T extends EventId | GenotypeId>(ref: number): T =>
-    idAt<T>(sources[Math.floor(ref / SOURCE)]!, ref % SOURCE);
+    idAt<T>(sources[ref >>> 24]!, ref & 0xffffff);
   const id = <T extends EventId | GenotypeId>(ref: number): T =>
-    ids.id<T>(sources[Math.floor(ref / SOURCE)]!, ref % SOURCE);
+    ids.id<T>(sources[ref >>> 24]!, ref & 0xffffff);
   const maybe = <T extends EventId | GenotypeId>(ref: number): T | null =>
     ref < 0 ? null : id<T>(ref);
 

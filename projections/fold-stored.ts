@@ -5,7 +5,7 @@ import { storedBlockBytes } from '../ledger/index.js';
 import type { EventStore, StoredBlockBytes } from '../ledger/index.js';
 import { inlineBatchMaker, workerBatchMaker } from './batch-maker.js';
 import { ProjectionError } from './errors.js';
-import { foldBatch } from './fold-batch.js';
+import { foldBatch, MAX_BLOCKS } from './fold-batch.js';
 import type { FoldBatch } from './fold-batch.js';
 import { readAhead } from './read-ahead.js';
 import type { ProjectionState } from './state.js';
@@ -108,7 +108,7 @@ export async function foldStoredBlocks(
         events += block.count;
       }
       watermark = { position: watermark.position + 1, block: block.id };
-      if (events >= batchEvents) {
+      if (events >= batchEvents || blocks.length === MAX_BLOCKS) {
         submit();
         while (inFlight.length > depth) await foldNext();
       }
