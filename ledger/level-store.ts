@@ -399,7 +399,7 @@ export class LevelStore implements EventStore {
       gte: key(Table.realms, [range.realm], [from]),
       lt: prefixEnd(prefix),
     });
-    for await (const k of keys) yield this.#reader.block(readU64(k, 33));
+    for await (const k of keys) yield this.#reader.blockNow(readU64(k, 33));
   }
 
   async *chain(realm: RealmId, author: PublicKey, fromSeq = 0): AsyncIterable<SignedBlock> {
@@ -410,7 +410,7 @@ export class LevelStore implements EventStore {
       gte: key(Table.chains, [realm, author], [Math.max(0, Math.ceil(fromSeq))]),
       lt: prefixEnd(prefix),
     });
-    for await (const pos of positions) yield this.#reader.block(readU64(pos, 0));
+    for await (const pos of positions) yield this.#reader.blockNow(readU64(pos, 0));
   }
 
   events(query: EventQuery = {}): AsyncIterable<StoredEvent> {
