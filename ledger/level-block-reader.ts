@@ -118,8 +118,10 @@ function missing(position: number, part: number): LedgerError {
  * (measured), and a lineage walk makes thousands of them one after another.
  * Parts are kept (least recently used out) with the events decoded from
  * them, so neighbours of an event (the common case: a genotype's origin,
- * evaluation and children) cost nothing more. Whole blocks and scans go
- * through async iterators, many parts per step.
+ * evaluation and children) cost nothing more. A block asked for by position
+ * (by id, an author's chain, an author or realm index) is read the same
+ * way, part by part (~0.2 ms for 1,000 events; an iterator per block cost
+ * more, measured); the log scan goes through one async iterator.
  */
 export class LevelBlockReader {
   readonly #db: Db;
@@ -131,32 +133,11 @@ export class LevelBlockReader {
     this.#db = db;
   }
 
-  /** The block at `position`, through an iterator (for streams of blocks). */
-  async block(position: number): Promise<SignedBlock> {
-    let block = this.#blocks.get(position);
-    if (block === undefined) {
-      block = blockOf(await this.#whole(position));
-      this.#blocks.set(position, block);
-    }
-    return block;
-  }
-
-  /**
-   * The block at `position`, read now: its head and parts, each a small
-   * synchronous read (for one block asked for alone, as a check of an
-   * event's block and its predecessor is).
-   */
+  /** The block at `position`, read now: its head and parts, each a small synchronous read. */
   blockNow(position: number): SignedBlock {
     let block = this.#blocks.get(position);
     if (block === undefined) {
-      const head = this.#head(position);
-      const parts: BlockPart[] = [];
-      for (let part = 1; part <= head.parts; part++) {
-        const value = this.#db.getSync(logKey(position, part));
-        if (value === undefined) throw missing(position, part);
-        parts.push(new BlockPart(position, part, value, head));
-      }
-      block = storedBlock(head, parts);
+      block = blockOf(this.#wholeNow(position));
       this.#blocks.set(position, block);
     }
     return block;
@@ -270,7 +251,7 @@ export class LevelBlockReader {
       for (;;) {
         const entries = await it.nextv(256);
         if (entries.length === 0) break;
-        const out: StoredEvent[] = [];
+        let out: StoredEvent[] = [];
         for (const [k, indexes] of entries) {
           const position = readU64(k, prefix.length);
           // Listed indexes ascend: consecutive ones mostly share a part.
@@ -286,8 +267,14 @@ export class LevelBlockReader {
             const event = eventOf(run!, i);
             if (matchesQuery(event, query)) out.push(event);
           }
+          // Hand over a block's worth at a time: events held back longer
+          // outlive young-generation collections (measured: 3× the GC time).
+          if (out.length >= 256) {
+            yield out;
+            out = [];
+          }
         }
-        yield out;
+        if (out.length > 0) yield out;
       }
     } finally {
       await it.close();
@@ -300,14 +287,14 @@ export class LevelBlockReader {
     for await (const [k, blockRealm] of this.#db.iterator({ gte: prefix, lt: prefixEnd(prefix) })) {
       // The index value is the block's realm: other realms are skipped unread.
       if (realm !== undefined && !realm.equals(blockRealm)) continue;
-      yield matching(await this.#whole(readU64(k, 33)), query);
+      yield matching(this.#wholeNow(readU64(k, 33)), query);
     }
   }
 
   async *#byRealm(query: EventQuery, realm: string): AsyncIterable<StoredEvent[]> {
     const prefix = key(Table.realms, [realm]);
     for await (const k of this.#db.keys({ gte: prefix, lt: prefixEnd(prefix) })) {
-      yield matching(await this.#whole(readU64(k, 33)), query);
+      yield matching(this.#wholeNow(readU64(k, 33)), query);
     }
   }
 
@@ -348,12 +335,17 @@ export class LevelBlockReader {
     return run;
   }
 
-  /** Head and parts of the block at `position`, through one iterator. */
-  async #whole(position: number): Promise<StoredBlock> {
-    for await (const stored of this.#scan(logKey(position, 0), logKey(position + 1, 0))) {
-      return stored;
+  /** Head and parts of the block at `position`, each a small synchronous read. */
+  #wholeNow(position: number): StoredBlock {
+    const head = this.#head(position);
+    if (head.parts === 0) return { head, runs: [runOf(head, wholeRecords(head.whole))] };
+    const runs: Run[] = [];
+    for (let part = 1; part <= head.parts; part++) {
+      const value = this.#db.getSync(logKey(position, part));
+      if (value === undefined) throw missing(position, part);
+      runs.push(partRun(new BlockPart(position, part, value, head)));
     }
-    throw missing(position, 0);
+    return { head, runs };
   }
 }
 

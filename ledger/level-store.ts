@@ -407,7 +407,7 @@ export class LevelStore implements EventStore {
       gte: key(Table.realms, [range.realm], [from]),
       lt: prefixEnd(prefix),
     });
-    for await (const k of keys) yield this.#reader.block(readU64(k, 33));
+    for await (const k of keys) yield this.#reader.blockNow(readU64(k, 33));
   }
 
   async *blockBytes(range: BlockRange = {}): AsyncIterable<StoredBlockBytes> {
@@ -429,7 +429,7 @@ export class LevelStore implements EventStore {
       gte: key(Table.chains, [realm, author], [Math.max(0, Math.ceil(fromSeq))]),
       lt: prefixEnd(prefix),
     });
-    for await (const pos of positions) yield this.#reader.block(readU64(pos, 0));
+    for await (const pos of positions) yield this.#reader.blockNow(readU64(pos, 0));
   }
 
   events(query: EventQuery = {}): AsyncIterable<StoredEvent> {
