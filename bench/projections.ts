@@ -266,8 +266,6 @@ export async function run(args: string[]): Promise<void> {
       let steps = 0;
       let intact = true;
       for (let i = 0; i < 5; i++) {
-        // Garbage of earlier steps (a million-event generation, a rebuild) is not the query's.
-        (globalThis as { gc?: () => void }).gc?.();
         const t = performance.now();
         const c = process.cpuUsage();
         const l = await lineage(store, deepest, {
