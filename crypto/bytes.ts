@@ -12,7 +12,7 @@ const hexSlice = (Buffer.prototype as unknown as { hexSlice?: Slice }).hexSlice;
 export function toHex(bytes: Uint8Array): string {
   return hexSlice !== undefined
     ? hexSlice.call(bytes, 0, bytes.byteLength)
-    : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex');
+    : bufferView(bytes).toString('hex');
 }
 
 const HEX = /^(?:[0-9a-f]{2})*$/;
@@ -36,7 +36,7 @@ export function bufferView(bytes: Uint8Array): Buffer {
 /** True when both byte strings are equal. Not constant-time: never use it on secrets. */
 export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
   if (a.byteLength !== b.byteLength) return false;
-  return Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(b);
+  return bufferView(a).equals(b);
 }
 
 /** Concatenates byte strings. */

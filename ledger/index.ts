@@ -81,3 +81,5 @@ export type { VerifyProblem, VerifyProgress } from './verify.js';
 export { MemoryStore } from './memory-store.js';
 export { LevelStore } from './level-store.js';
 export type { LevelStoreOptions } from './level-store.js';
+export { movableCopy, serveThreadPool, threadPool, workerModule } from './thread-pool.js';
+export type { ThreadPool, WorkerModule } from './thread-pool.js';

@@ -1,4 +1,4 @@
-import { bytesEqual, idFromBytes } from '../crypto/index.js';
+import { bufferView, bytesEqual, idFromBytes } from '../crypto/index.js';
 import type { BlockId, EventId, PublicKey, RealmId } from '../crypto/index.js';
 import { decodeBlock, decodeBlockHeader } from './block.js';
 import type { BlockHeader, SignedBlock } from './block.js';
@@ -141,10 +141,6 @@ export function frameBlock(block: SignedBlock): Buffer[] {
   return out;
 }
 
-/** A Buffer over the same memory (no copy). */
-const asBuffer = (v: Uint8Array): Buffer =>
-  Buffer.isBuffer(v) ? v : Buffer.from(v.buffer, v.byteOffset, v.byteLength);
-
 function damaged(position: number, what: string): LedgerError {
   return new LedgerError(
     'SCHEMA_VIOLATION',
@@ -200,7 +196,7 @@ export class BlockHead extends StoredBlockInfo {
   #whole: SignedBlock | undefined;
 
   constructor(position: number, value: Uint8Array) {
-    const v = asBuffer(value);
+    const v = bufferView(value);
     super(position, v);
     if (v.byteLength < HEAD_FIXED) throw damaged(position, 'its head is truncated');
     this.parts = v.readUInt16BE(BLOCK_FIXED);
@@ -257,7 +253,7 @@ export class BlockPart {
    * `head` (a scan has it), the part must name the head's block.
    */
   constructor(position: number, part: number, value: Uint8Array, head?: BlockHead) {
-    const v = asBuffer(value);
+    const v = bufferView(value);
     if (head !== undefined && !(v.byteLength >= 32 && v.toString('hex', 0, 32) === head.id)) {
       throw damaged(position, `its part ${part} names another block`);
     }

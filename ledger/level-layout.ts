@@ -1,4 +1,4 @@
-import { idFromBytes } from '../crypto/index.js';
+import { bufferView, idFromBytes } from '../crypto/index.js';
 import type { BlockId, PublicKey, RealmId } from '../crypto/index.js';
 import type { ChainHead } from './block.js';
 
@@ -75,15 +75,8 @@ export function writeU64(buf: Buffer, n: number, offset: number): void {
 
 /** Reads a u64 big-endian written by {@link writeU64}. */
 export function readU64(buf: Uint8Array, offset: number): number {
-  const view = asBuffer(buf);
+  const view = bufferView(buf);
   return view.readUInt32BE(offset) * TWO_32 + view.readUInt32BE(offset + 4);
-}
-
-/** A Buffer over the same memory (no copy). */
-export function asBuffer(bytes: Uint8Array): Buffer {
-  return Buffer.isBuffer(bytes)
-    ? bytes
-    : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
 
 /** A key made of a table byte, hex ids (32 bytes each) and trailing u64 numbers. */

@@ -1,5 +1,5 @@
 import { Level } from 'level';
-import { isIdHex } from '../crypto/index.js';
+import { bufferView, isIdHex } from '../crypto/index.js';
 import type { BlockId, EventId, PublicKey, RealmId } from '../crypto/index.js';
 import type { ChainHead, SignedBlock } from './block.js';
 import { LedgerError } from './errors.js';
@@ -17,7 +17,6 @@ import {
   namedKey,
   prefixEnd,
   readU64,
-  asBuffer,
   Table,
   writeU64,
 } from './level-layout.js';
@@ -512,7 +511,7 @@ export class LevelStore implements EventStore {
       highWaterMarkBytes: 16 * META_CHUNK,
     };
     const entries = await this.#db.iterator(range).all();
-    return entries.map(([k, v]) => [asBuffer(k), v ?? new Uint8Array(0)]);
+    return entries.map(([k, v]) => [bufferView(k), v ?? new Uint8Array(0)]);
   }
 
   /** Waits for pending appends, then closes the database and releases its lock. */

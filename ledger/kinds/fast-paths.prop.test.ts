@@ -1,36 +1,23 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { decodeCanonical, encodeCanonical, idFromBytes, idToBytes } from '../../crypto/index.js';
-import type { EventId } from '../../crypto/index.js';
+import { decodeCanonical, encodeCanonical, idToBytes } from '../../crypto/index.js';
 import { LedgerError } from '../errors.js';
 import type { EventDraft } from '../event.js';
 import { encodeRecord } from '../record.js';
 import { fcParams } from '../../property-tests/fc.js';
+import {
+  arbFinite as finite,
+  arbId as id,
+  arbUint32 as uint32,
+  mutationBody,
+  selectionBody,
+} from '../__tests__/body-arbitraries.js';
 import type { KindCodec } from './kind.js';
 import { kinds } from './registry.js';
 
-const id = fc.uint8Array({ minLength: 32, maxLength: 32 }).map((b) => idFromBytes(b));
-const finite = fc.double({ noNaN: true, noDefaultInfinity: true });
-const uint32 = fc.nat({ max: 0xffffffff });
-
 /** Valid in-memory bodies of the kinds that have a fast path. */
 const validBodies: Record<string, fc.Arbitrary<unknown>> = {
-  mutation: fc.record(
-    {
-      generation: fc.nat(),
-      parent: id,
-      mate: id,
-      child: id,
-      seed: uint32,
-      ops: fc.array(
-        fc
-          .tuple(fc.string(), fc.array(fc.oneof(fc.string(), finite), { maxLength: 4 }))
-          .map(([name, params]) => [name, ...params]),
-        { maxLength: 4 },
-      ),
-    },
-    { requiredKeys: ['generation', 'parent', 'child', 'seed', 'ops'] },
-  ),
+  mutation: mutationBody,
   evaluation: fc.record({
     run: id,
     genotype: id,
@@ -41,14 +28,7 @@ const validBodies: Record<string, fc.Arbitrary<unknown>> = {
     solved: fc.boolean(),
     evaluations: fc.integer({ min: 1, max: 2 ** 40 }),
   }),
-  selection: fc.record({
-    run: id,
-    generation: fc.nat(),
-    previous: fc.option(id, { nil: null }),
-    survivors: fc.array(id, { maxLength: 4 }),
-    method: fc.string({ maxLength: 100 }),
-    best: finite,
-  }),
+  selection: selectionBody,
 };
 
 /** Wrong values of every shape the schemas tell apart. */
@@ -161,7 +141,7 @@ describe('kinds: direct writers give the bytes of the wire objects', () => {
       expect(codec.write).toBeDefined();
       fc.assert(
         fc.property(body, fc.array(id, { maxLength: 3 }), (b, deps) => {
-          const draft = { kind, deps: deps as EventId[], body: b } as EventDraft;
+          const draft = { kind, deps: deps, body: b } as EventDraft;
           const wire = {
             v: codec.version,
             body: codec.encode(b),

@@ -9,14 +9,18 @@ import {
 } from '../../crypto/index.js';
 import type { EventId, PublicKey, RealmId } from '../../crypto/index.js';
 import { fcParams } from '../../property-tests/fc.js';
+import {
+  arbFinite as finite,
+  arbId as id,
+  arbUint32 as uint32,
+  mutationBody,
+  selectionBody,
+} from '../__tests__/body-arbitraries.js';
 import { LedgerError } from '../errors.js';
 import type { EventDraft, LedgerEvent } from '../event.js';
 import { decodeRecord, encodeRecord, readStoredRecord } from '../record.js';
 import { codecOf } from './registry.js';
 
-const id = fc.uint8Array({ minLength: 32, maxLength: 32 }).map((b) => idFromBytes<EventId>(b));
-const finite = fc.double({ noNaN: true, noDefaultInfinity: true });
-const uint32 = fc.nat({ max: 0xffffffff });
 const plain = fc.dictionary(
   fc.string({ maxLength: 6 }),
   fc.oneof(fc.string(), finite, fc.array(fc.nat(), { maxLength: 3 })),
@@ -25,24 +29,7 @@ const plain = fc.dictionary(
 
 /** Valid drafts of the kinds read in place, in their usual layout and in others. */
 const drafts: Record<string, fc.Arbitrary<EventDraft>> = {
-  mutation: fc
-    .record(
-      {
-        generation: fc.nat(),
-        parent: id,
-        mate: id,
-        child: id,
-        seed: uint32,
-        ops: fc.array(
-          fc
-            .tuple(fc.string(), fc.array(fc.oneof(fc.string(), finite), { maxLength: 4 }))
-            .map(([name, params]) => [name, ...params]),
-          { maxLength: 4 },
-        ),
-      },
-      { requiredKeys: ['generation', 'parent', 'child', 'seed', 'ops'] },
-    )
-    .map((body) => ({ kind: 'mutation', body }) as unknown as EventDraft),
+  mutation: mutationBody.map((body) => ({ kind: 'mutation', body }) as unknown as EventDraft),
   evaluation: fc
     .record(
       {
@@ -61,16 +48,7 @@ const drafts: Record<string, fc.Arbitrary<EventDraft>> = {
       { requiredKeys: ['run', 'genotype', 'task', 'seed', 'fitness', 'cost', 'solved'] },
     )
     .map((b) => ({ kind: 'evaluation', body: { evaluations: 1, ...b } }) as unknown as EventDraft),
-  selection: fc
-    .record({
-      run: id,
-      generation: fc.nat(),
-      previous: fc.option(id, { nil: null }),
-      survivors: fc.array(id, { maxLength: 4 }),
-      method: fc.string({ maxLength: 100 }),
-      best: finite,
-    })
-    .map((body) => ({ kind: 'selection', body }) as unknown as EventDraft),
+  selection: selectionBody.map((body) => ({ kind: 'selection', body }) as unknown as EventDraft),
   seed: fc
     .record({ run: id, genotype: id, network: plain })
     .map((body) => ({ kind: 'seed', body }) as unknown as EventDraft),
