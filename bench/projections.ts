@@ -30,21 +30,22 @@ import type { Row } from './report.js';
 
 const MiB = 2 ** 20;
 
-/**
- * Samples memory while `fn` runs; returns its result, the time it took (wall
- * and CPU, every thread of the process) and the peak heap (this thread's
- * JavaScript heap) and resident set (the whole process: worker threads,
- * LevelDB's caches, buffers).
- */
-async function measured<T>(
-  fn: () => Promise<T>,
-): Promise<{ value: T; ms: number; cpuMs: number; peakHeapMiB: number; peakRssMiB: number }> {
+/** What {@link measured} measured. */
+interface Measured<T> {
+  readonly value: T;
+  readonly ms: number;
+  /** CPU time of every thread of the process (workers and LevelDB's included). */
+  readonly cpuMs: number;
+  /** Peak JavaScript heap of this thread (worker threads have their own, small ones). */
+  readonly peakHeapMiB: number;
+}
+
+/** Samples the heap while `fn` runs; returns its result, the time it took and the peak heap. */
+async function measured<T>(fn: () => Promise<T>): Promise<Measured<T>> {
   (globalThis as { gc?: () => void }).gc?.();
   let peak = process.memoryUsage().heapUsed;
-  let peakRss = process.memoryUsage.rss();
   const sample = () => {
     peak = Math.max(peak, process.memoryUsage().heapUsed);
-    peakRss = Math.max(peakRss, process.memoryUsage.rss());
   };
   const timer = setInterval(sample, 20);
   const started = performance.now();
@@ -54,13 +55,7 @@ async function measured<T>(
     const ms = performance.now() - started;
     const used = process.cpuUsage(cpu);
     sample();
-    return {
-      value,
-      ms,
-      cpuMs: (used.user + used.system) / 1000,
-      peakHeapMiB: peak / MiB,
-      peakRssMiB: peakRss / MiB,
-    };
+    return { value, ms, cpuMs: (used.user + used.system) / 1000, peakHeapMiB: peak / MiB };
   } finally {
     clearInterval(timer);
   }
@@ -128,10 +123,8 @@ async function fill(
   };
 }
 
-type Measured = Awaited<ReturnType<typeof measured>>;
-
 /** A table row: wall and CPU time, and the rate by each (the machines are shared: CPU time is the steadier figure). */
-function row(step: string, n: number, m: Measured): Row {
+function row(step: string, n: number, m: Measured<unknown>): Row {
   return {
     step,
     n,
@@ -140,7 +133,6 @@ function row(step: string, n: number, m: Measured): Row {
     'per s (wall)': Math.round(n / (m.ms / 1000)),
     'per s (cpu)': Math.round(n / (m.cpuMs / 1000)),
     'peak heap MiB': Math.round(m.peakHeapMiB),
-    'peak rss MiB': Math.round(m.peakRssMiB),
   };
 }
 
@@ -204,7 +196,7 @@ async function foldAndCache(store: EventStore, live: LiveProjection, events: num
  * `npm run bench -- projections [--events N] [--depth N] [--store level|memory] [--workers N] [--lineage-only]`:
  * rebuilds the projections from a ledger of N events (streaming, memory
  * sampled), on this thread and with N decoding workers (default: the
- * rebuild's own choice), reopens them from the cache, and times a lineage
+ * rebuild's own choice, at least 1), reopens them from the cache, and times a lineage
  * query `depth` generations deep, through the genotype index and through the
  * projections, with and without signature checks.
  */
@@ -213,7 +205,8 @@ export async function run(args: string[]): Promise<void> {
   const depth = Number(flag(args, 'depth', '1000'));
   const kind = flag(args, 'store', 'level');
   const lineageOnly = args.includes('--lineage-only');
-  const workers = Number(flag(args, 'workers', String(defaultWorkers())));
+  // The rebuild's own choice, or one worker where it would choose none, so that both show.
+  const workers = Number(flag(args, 'workers', String(Math.max(1, defaultWorkers()))));
   const dir = await mkdtemp(join(tmpdir(), 'evoledger-bench-projections-'));
   const rows: Row[] = [];
   try {
@@ -247,16 +240,21 @@ export async function run(args: string[]): Promise<void> {
         });
     if (scan !== undefined) rows.push(row('scan + decode (fold batches)', scan.value, scan));
 
+    // Each rebuild measured alone: the first one's state is not kept (not
+    // even on this function's stack) while the second one runs.
     const inline = lineageOnly
       ? undefined
-      : await measured(() => LiveProjection.open(store, { cache: false, workers: 0 }));
+      : await (async () => {
+          const m = await measured(() => LiveProjection.open(store, { cache: false, workers: 0 }));
+          return { ...m, value: m.value.hash() };
+        })();
     if (inline !== undefined) rows.push(row('rebuild on this thread', events, inline));
     const rebuild = await measured(() => LiveProjection.open(store, { cache: false, workers }));
     const live = rebuild.value;
     rows.push(row(`rebuild, ${workers} decoding worker(s)`, events, rebuild));
     const fin = await measured(() => Promise.resolve(live.view()));
     rows.push(row('finalize view', events, fin));
-    const sameRebuilds = inline === undefined ? null : live.hash() === inline.value.hash();
+    const sameRebuilds = inline === undefined ? null : live.hash() === inline.value;
 
     const extra = lineageOnly ? undefined : await foldAndCache(store, live, events, rows);
 
@@ -312,7 +310,6 @@ export async function run(args: string[]): Promise<void> {
       rebuildEventsPerCpuSecond: Math.round(events / (rebuild.cpuMs / 1000)),
       rebuildGoalMet: rate >= 300_000,
       rebuildPeakHeapMiB: Math.round(rebuild.peakHeapMiB),
-      rebuildPeakRssMiB: Math.round(rebuild.peakRssMiB),
       rebuildOnThisThreadEventsPerSecond: inline ? Math.round(events / (inline.ms / 1000)) : null,
       rebuildOnThisThreadEventsPerCpuSecond: inline
         ? Math.round(events / (inline.cpuMs / 1000))
