@@ -122,6 +122,13 @@ export interface DecodeRecordOptions {
    * checked by the decoder). `verify` and ingestion never set this.
    */
   readonly trusted?: boolean;
+  /**
+   * Read untrusted current-version records of the kinds that can
+   * ({@link KindCodec.admits}) in place, with no wire object (default
+   * true). False decodes every record through its wire object and schema:
+   * the reference the in-place read is held to.
+   */
+  readonly inPlace?: boolean;
 }
 
 /** Where an event sits: what its block says of it. */
@@ -166,26 +173,35 @@ function codecByTail(bytes: Uint8Array): KindCodec<string, unknown> | undefined 
 }
 
 /**
- * Reads a stored record of a known kind at its current version in place, in
- * one pass: deps straight to hex, the body through its kind's `readTrusted`
- * (or its `fromTrusted` when it has none), canonical form checked
- * throughout, no wire object. The kind comes last in a record (`{v, body,
- * deps, kind}` in canonical key order), so its codec is picked by the
- * record's tail, and the read checks the guess. Throws `UnexpectedShape` for
- * any other record (unknown kinds, older versions, oversized deps), which
- * {@link decodeRecord} then decodes in full.
+ * Reads a record of a known kind at its current version in place, in one
+ * pass: deps straight to hex, the body through its kind's `readTrusted` (or
+ * its `fromTrusted` when it has none), canonical form checked throughout,
+ * no wire object. The kind comes last in a record (`{v, body, deps, kind}`
+ * in canonical key order), so its codec is picked by the record's tail, and
+ * the read checks the guess. A stored record was validated when it entered
+ * the store; an untrusted one (`checked`) is read only by kinds that can
+ * tell that the schema takes it alike (`readTrusted` and `admits`). Throws
+ * `UnexpectedShape` for any other record (unknown kinds, older versions,
+ * oversized deps, bodies not admitted), which {@link decodeRecord} then
+ * decodes in full.
  */
-export function readStoredRecord(bytes: Uint8Array, envelope: Envelope): LedgerEvent {
+export function readStoredRecord(
+  bytes: Uint8Array,
+  envelope: Envelope,
+  checked = false,
+): LedgerEvent {
   const codec = codecByTail(bytes);
   if (codec === undefined) unexpectedShape();
+  const { readTrusted } = codec;
+  if (checked && (readTrusted === undefined || codec.admits === undefined)) unexpectedShape();
   const r = new CborReader(bytes);
   r.map(4);
   r.key('v');
   const v = r.uint();
   if (v !== codec.version) unexpectedShape();
   r.key('body');
-  const body =
-    codec.readTrusted === undefined ? codec.fromTrusted(r.value()) : codec.readTrusted(r);
+  const body = readTrusted === undefined ? codec.fromTrusted(r.value()) : readTrusted(r);
+  if (checked && !codec.admits!(body)) unexpectedShape();
   r.key('deps');
   const n = r.array();
   if (n > Limits.maxDeps) unexpectedShape();
@@ -220,9 +236,9 @@ export function decodeRecord(
   if (bytes.byteLength > Limits.maxEventBytes) {
     throw new LedgerError('OVERSIZED', `event ${envelope.id} is ${bytes.byteLength} bytes`);
   }
-  if (options.trusted) {
+  if (options.trusted || options.inPlace !== false) {
     try {
-      return readStoredRecord(bytes, envelope);
+      return readStoredRecord(bytes, envelope, !options.trusted);
     } catch (err) {
       // Another layout, or bytes that are not canonical: the full decoding decides and says why.
       if (!(err instanceof UnexpectedShape) && !(err instanceof CryptoError)) throw err;

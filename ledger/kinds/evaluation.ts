@@ -3,7 +3,7 @@ import type { EventId, GenotypeId } from '../../crypto/index.js';
 import { defineKind } from './kind.js';
 import { taskRefSchema, taskWire } from './run.js';
 import type { TaskRef } from './run.js';
-import { isFinite, isMap, isUint, isUint32, keyCount, wireIdHex } from './accept.js';
+import { isFinite, isUint32 } from './accept.js';
 import { finite, hexId, idBytes, uint, uint32, wireId } from './wire.js';
 
 /** A fitness measured for a genotype on a task with a seed. */
@@ -34,41 +34,15 @@ export const evaluationKind = defineKind({
     solved: v.boolean(),
     evaluations: v.pipe(uint, v.minValue(1)),
   }),
-  // Task references with parameters are left to the schema (evaluations name none).
-  accept: (w) => {
-    const { task, seed, fitness, cost, solved, evaluations } = w;
-    if (keyCount(w) !== 8 || !isMap(task) || keyCount(task) !== 2) return undefined;
-    const run = wireIdHex<EventId>(w.run);
-    const genotype = wireIdHex<GenotypeId>(w.genotype);
-    const { id, version } = task;
-    if (
-      run === undefined ||
-      genotype === undefined ||
-      typeof id !== 'string' ||
-      id.length < 1 ||
-      id.length > 200 ||
-      !isUint(version) ||
-      !isUint32(seed) ||
-      !(isFinite(fitness) || (Array.isArray(fitness) && fitness.every(isFinite))) ||
-      !isFinite(cost) ||
-      cost < 0 ||
-      typeof solved !== 'boolean' ||
-      !isUint(evaluations) ||
-      evaluations < 1
-    ) {
-      return undefined;
-    }
-    return {
-      run,
-      genotype,
-      task: { id, version },
-      seed,
-      fitness: fitness,
-      cost,
-      solved,
-      evaluations,
-    };
-  },
+  // Reading checked the ids, `task.version`, `solved`, `evaluations` as a
+  // non-negative integer and the numbers as finite.
+  admits: ({ task, seed, fitness, cost, evaluations }) =>
+    task.id.length >= 1 &&
+    task.id.length <= 200 &&
+    isUint32(seed) &&
+    (isFinite(fitness) || (Array.isArray(fitness) && fitness.every(isFinite))) &&
+    cost >= 0 &&
+    evaluations >= 1,
   // Keys in canonical order (shorter first, then bytewise): the encoder then need not sort.
   encode: (b: EvaluationBody) => ({
     run: idBytes(b.run),

@@ -1,7 +1,6 @@
 import * as v from 'valibot';
 import type { CborReader, CborWriter, GenotypeId } from '../../crypto/index.js';
 import { LedgerError } from '../errors.js';
-import { isMap } from './accept.js';
 
 /**
  * What every event kind provides: its wire schema, the conversion both ways,
@@ -12,15 +11,16 @@ export interface KindCodec<K extends string, B> {
   readonly kind: K;
   /** Current schema version written by this code. */
   readonly version: number;
-  /** Validates a decoded wire body of version `version` (upgrading older ones). */
+  /** Validates a decoded wire body of version `version` (upgrading older ones) through the schema. */
   decode(wire: unknown, version: number): B;
-  /** {@link decode} through the schema alone (the reference the fast path is held to). */
-  decodeBySchema(wire: unknown, version: number): B;
   /**
-   * The kind's fast path for current-version bodies, if it has one: the body
-   * when `wire` is certainly valid, else undefined.
+   * The kind's fast path for untrusted current-version records, if it has
+   * one: whether the schema takes a body that {@link readTrusted} read in
+   * place (which checked canonical form, layout and the types it reads)
+   * alike. It checks what reading does not: ranges, lengths, and values
+   * read as any CBOR item. Kinds verified in bulk have one.
    */
-  readonly accept?: (wire: Record<string, unknown>) => B | undefined;
+  admits?(body: B): boolean;
   /** The wire form of a body (ids as raw bytes). */
   encode(body: B): unknown;
   /**
@@ -59,12 +59,11 @@ export function defineKind<K extends string, B>(spec: {
   /** Fast conversion of an already validated wire body (see {@link KindCodec.fromTrusted}). */
   fromTrusted?: (wire: never) => NoInfer<B>;
   /**
-   * A fast path for untrusted current-version bodies: the body when `wire`
-   * is certainly valid, else undefined (and the schema decides and reports).
-   * It must accept nothing the schema refuses and give what the schema gives
-   * (property-tested in `fast-paths.prop.test.ts`).
+   * See {@link KindCodec.admits}. It must admit nothing the schema refuses
+   * (property-tested in `fast-paths.prop.test.ts`); what it does not admit,
+   * the schema decides and reports.
    */
-  accept?: (wire: Record<string, unknown>) => NoInfer<B> | undefined;
+  admits?: (body: NoInfer<B>) => boolean;
   /** See {@link KindCodec.readTrusted}. */
   readTrusted?: (r: CborReader) => NoInfer<B>;
   /** Upgrades a wire body of an older version to the current wire form. */
@@ -74,13 +73,6 @@ export function defineKind<K extends string, B>(spec: {
     kind: spec.kind,
     version: spec.version,
     decode(wire, version) {
-      if (spec.accept !== undefined && version === spec.version && isMap(wire)) {
-        const body = spec.accept(wire);
-        if (body !== undefined) return body;
-      }
-      return codec.decodeBySchema(wire, version);
-    },
-    decodeBySchema(wire, version) {
       const current = version < spec.version && spec.migrate ? spec.migrate(wire, version) : wire;
       const result = v.safeParse(spec.schema, current);
       if (!result.success) {
@@ -93,7 +85,7 @@ export function defineKind<K extends string, B>(spec: {
       }
       return result.output;
     },
-    ...(spec.accept === undefined ? {} : { accept: spec.accept }),
+    ...(spec.admits === undefined ? {} : { admits: spec.admits }),
     ...(spec.write === undefined ? {} : { write: spec.write }),
     ...(spec.readTrusted === undefined ? {} : { readTrusted: spec.readTrusted }),
     encode: spec.encode,

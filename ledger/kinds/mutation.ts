@@ -2,7 +2,7 @@ import * as v from 'valibot';
 import { unexpectedShape } from '../../crypto/index.js';
 import type { GenotypeId } from '../../crypto/index.js';
 import { defineKind } from './kind.js';
-import { isFinite, isUint, isUint32, keyCount, wireIdHex } from './accept.js';
+import { isFinite, isUint32 } from './accept.js';
 import { hexId, idBytes, uint, uint32, wireId } from './wire.js';
 
 /** One applied operator: its name, then its drawn parameters. */
@@ -60,27 +60,8 @@ export const mutationKind = defineKind({
     seed: uint32,
     ops: v.array(op),
   }) as unknown as v.GenericSchema<unknown, MutationBody>,
-  accept: (w) => {
-    const { generation, seed, ops } = w;
-    const parent = wireIdHex<GenotypeId>(w.parent);
-    const child = wireIdHex<GenotypeId>(w.child);
-    const mate = w.mate === undefined ? undefined : wireIdHex<GenotypeId>(w.mate);
-    if (
-      keyCount(w) !== (w.mate === undefined ? 5 : 6) ||
-      parent === undefined ||
-      child === undefined ||
-      (w.mate !== undefined && mate === undefined) ||
-      !isUint(generation) ||
-      !isUint32(seed) ||
-      !Array.isArray(ops) ||
-      !ops.every(isOp)
-    ) {
-      return undefined;
-    }
-    return mate === undefined
-      ? { generation, parent, child, seed, ops }
-      : { generation, parent, mate, child, seed, ops };
-  },
+  // Reading checked the ids, `generation` and the record's layout.
+  admits: (b) => isUint32(b.seed) && Array.isArray(b.ops) && b.ops.every(isOp),
   encode: (b: MutationBody) => {
     // Keys in canonical order (shorter first, then bytewise): the encoder then need not sort.
     const tail = {

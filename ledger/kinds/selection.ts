@@ -1,7 +1,6 @@
 import * as v from 'valibot';
 import type { EventId, GenotypeId } from '../../crypto/index.js';
 import { defineKind } from './kind.js';
-import { isFinite, isUint, keyCount, wireIdHex } from './accept.js';
 import { finite, hexId, idBytes, maybeIdBytes, uint, wireId } from './wire.js';
 
 /**
@@ -31,30 +30,8 @@ export const selectionKind = defineKind({
     method: v.pipe(v.string(), v.maxLength(100)),
     best: finite,
   }),
-  accept: (w) => {
-    const { generation, survivors, method, best } = w;
-    const run = wireIdHex<EventId>(w.run);
-    const previous = w.previous === null ? null : wireIdHex<EventId>(w.previous);
-    if (
-      keyCount(w) !== 6 ||
-      run === undefined ||
-      previous === undefined ||
-      !isUint(generation) ||
-      !Array.isArray(survivors) ||
-      typeof method !== 'string' ||
-      method.length > 100 ||
-      !isFinite(best)
-    ) {
-      return undefined;
-    }
-    const ids: GenotypeId[] = [];
-    for (const s of survivors) {
-      const id = wireIdHex<GenotypeId>(s);
-      if (id === undefined) return undefined;
-      ids.push(id);
-    }
-    return { run, generation, previous, survivors: ids, method, best };
-  },
+  // Reading checked everything else (ids, `generation`, `best` finite, the layout).
+  admits: (b) => b.method.length <= 100,
   encode: (b: SelectionBody) => ({
     run: idBytes(b.run),
     best: b.best,
