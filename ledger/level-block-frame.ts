@@ -1,4 +1,4 @@
-import { bufferView, bytesEqual, idFromBytes } from '../crypto/index.js';
+import { bufferView, bytesEqual, concatBytes, idFromBytes } from '../crypto/index.js';
 import type { BlockId, EventId, PublicKey, RealmId } from '../crypto/index.js';
 import { decodeBlock, decodeBlockHeader } from './block.js';
 import type { BlockHeader, SignedBlock } from './block.js';
@@ -347,7 +347,7 @@ export function storedBlock(head: BlockHead, parts: readonly BlockPart[]): Signe
     eventIds,
     // An own enumerable getter: a spread copy of the block reads it too.
     get bytes() {
-      return (bytes ??= Buffer.concat([head.lead, ...parts.map((p) => p.run)]));
+      return (bytes ??= concatBytes(head.lead, ...parts.map((p) => p.run)));
     },
   };
 }

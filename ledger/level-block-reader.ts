@@ -1,3 +1,4 @@
+import { concatBytes } from '../crypto/index.js';
 import type { Level } from 'level';
 import type { BlockId, EventId } from '../crypto/index.js';
 import type { SignedBlock } from './block.js';
@@ -377,7 +378,7 @@ export function bytesOf(stored: StoredBlock): StoredBlockBytes {
     for (let i = 0; i < part.size; i++) eventIds.set(part.eventIdBytes(i), 32 * (part.from + i));
   }
   const { id, realm, author, first, count } = head;
-  const bytes = Buffer.concat([head.lead, ...parts.map((p) => p.run)]);
+  const bytes = concatBytes(head.lead, ...parts.map((p) => p.run));
   return { id, realm, author, first, count, bytes, eventIds };
 }
 

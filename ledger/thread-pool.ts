@@ -1,3 +1,4 @@
+import { concatBytes } from '../crypto/index.js';
 import { parentPort, Worker } from 'node:worker_threads';
 import { LedgerError, LedgerErrorCodes } from './errors.js';
 import type { LedgerErrorCode } from './errors.js';
@@ -104,4 +105,4 @@ export function serveThreadPool<Req, Res>(
 }
 
 /** A copy of `bytes` in a buffer of its own, to move to a worker (even a Buffer view, whose slice would share Node's pool). */
-export const movableCopy = (bytes: Uint8Array): Uint8Array => new Uint8Array(bytes);
+export const movableCopy = (bytes: Uint8Array): Uint8Array => concatBytes(bytes);
