@@ -1,11 +1,13 @@
+import { idAt } from '../crypto/index.js';
 import type { EventId, GenotypeId, PublicKey, RealmId } from '../crypto/index.js';
 import type { Fitness } from './fitness.js';
 import { checkEvidence } from '../ledger/index.js';
 import type { EventOf, LedgerEvent, SelectionBody, TaskRef } from '../ledger/index.js';
 import { addExact } from './exact-sum.js';
 import { compareFitness, taskKey } from './fitness.js';
-import { betterOrigin } from './origin.js';
-import type { AuthorTotals, BestFacts, OriginFacts, ProjectionState, RunTotals } from './state.js';
+import type { AuthorTotals, BestFacts, ProjectionState, RunTotals } from './state.js';
+import { Kind, NOT_MUTATION } from './state-columns.js';
+import type { StateColumns } from './state-columns.js';
 
 function runTotals(state: ProjectionState, run: EventId): RunTotals {
   let t = state.runTotals.get(run);
@@ -16,7 +18,8 @@ function runTotals(state: ProjectionState, run: EventId): RunTotals {
   return t;
 }
 
-function authorTotals(state: ProjectionState, author: PublicKey): AuthorTotals {
+/** The totals of `author`, made if new (the object stays the same as long as the state lives). */
+export function authorTotals(state: ProjectionState, author: PublicKey): AuthorTotals {
   let t = state.authors.get(author);
   if (t === undefined) {
     t = { evaluations: 0, evaluationEvents: 0, mutations: 0, seeds: 0, selections: 0, events: 0 };
@@ -25,29 +28,128 @@ function authorTotals(state: ProjectionState, author: PublicKey): AuthorTotals {
   return t;
 }
 
-function keepOrigin(state: ProjectionState, genotype: GenotypeId, origin: OriginFacts): void {
-  const held = state.origins.get(genotype);
-  if (held === undefined || betterOrigin(origin, held, genotype))
-    state.origins.set(genotype, origin);
+/** True when `a` (at `aOff` in `aBytes`) is smaller than `b` (at `bOff`), as hex strings compare. */
+function smallerId(aBytes: Uint8Array, aOff: number, bBytes: Uint8Array, bOff: number): boolean {
+  for (let i = 0; i < 32; i++) {
+    const d = aBytes[aOff + i]! - bBytes[bOff + i]!;
+    if (d !== 0) return d < 0;
+  }
+  return false;
 }
 
 /**
- * True when a measurement beats the held best: higher fitness, then the
- * smaller genotype id, then the smaller evaluation id (the fixed tie-break
- * of DESIGN.md, "Merge"). Takes the fields, not a record, so that losing
- * measurements allocate nothing.
+ * Keeps an origin of genotype `g` if it is preferred over the one held
+ * (the rule of `betterOrigin` in origin.ts, on handles). Every argument is a
+ * handle (-1 for none) but `kind`, `generation` and `ops`.
+ */
+function keepOrigin(
+  c: StateColumns,
+  g: number,
+  kind: number,
+  event: number,
+  author: number,
+  run: number,
+  via: number,
+  generation: number,
+  parent: number,
+  mate: number,
+  ops: number,
+): void {
+  const held = c.originKind[g]!;
+  if (held === Kind.none) {
+    c.origins += 1;
+  } else {
+    const self = parent === g;
+    const heldSelf = c.originParent[g] === g;
+    let better: boolean;
+    if (self !== heldSelf) better = heldSelf;
+    else if (generation !== c.originGeneration[g]) better = generation < c.originGeneration[g]!;
+    else if (kind !== held) better = kind === Kind.seed;
+    else better = c.events.compareHandles(event, c.originEvent[g]!) < 0;
+    if (!better) return;
+  }
+  c.originKind[g] = kind;
+  c.originEvent[g] = event;
+  c.originAuthor[g] = author;
+  c.originRun[g] = run;
+  c.originVia[g] = via;
+  c.originGeneration[g] = generation;
+  c.originParent[g] = parent;
+  c.originMate[g] = mate;
+  c.originOps[g] = ops;
+}
+
+/**
+ * True when a measurement of genotype `g` beats its best held: higher
+ * fitness, then the smaller evaluation id (the genotype is the same).
+ */
+function beatsBest(
+  c: StateColumns,
+  g: number,
+  fitness: Fitness,
+  evaluation: Uint8Array,
+  at: number,
+): boolean {
+  if (c.bestAuthor[g] === -1) return true;
+  const held = c.bestVector.size === 0 ? c.bestFitness[g]! : c.fitnessOf(g);
+  const order =
+    typeof fitness === 'number' && typeof held === 'number'
+      ? fitness === held
+        ? 0
+        : fitness > held
+          ? 1
+          : -1
+      : compareFitness(fitness, held);
+  if (order !== 0) return order > 0;
+  return smallerId(evaluation, at, c.bestEvaluation, 32 * g);
+}
+
+/** Holds a measurement as the best of genotype `g`. */
+function setBest(
+  c: StateColumns,
+  g: number,
+  fitness: Fitness,
+  evaluation: Uint8Array,
+  at: number,
+  author: number,
+  run: number,
+  solved: boolean,
+): void {
+  if (c.bestAuthor[g] === -1) c.bests += 1;
+  const own = c.bestEvaluation;
+  for (let i = 0, o = 32 * g; i < 32; i++) own[o + i] = evaluation[at + i]!;
+  c.bestAuthor[g] = author;
+  c.bestRun[g] = run;
+  c.bestSolved[g] = solved ? 1 : 0;
+  if (typeof fitness === 'number') {
+    c.bestFitness[g] = fitness;
+    if (c.bestVector.size > 0) c.bestVector.delete(g);
+  } else {
+    c.bestFitness[g] = NaN;
+    c.bestVector.set(g, fitness);
+  }
+}
+
+/**
+ * True when a measurement beats a held best of a run or task: higher
+ * fitness, then the smaller genotype id, then the smaller evaluation id
+ * (the fixed tie-break of DESIGN.md, "Merge"). Hex strings are made only
+ * on a tie.
  */
 function beats(
+  c: StateColumns,
   fitness: Fitness,
-  genotype: GenotypeId,
-  evaluation: EventId,
+  g: number,
+  evaluation: Uint8Array,
+  at: number,
   held: BestFacts | undefined,
 ): boolean {
   if (held === undefined) return true;
-  const c = compareFitness(fitness, held.fitness);
-  if (c !== 0) return c > 0;
+  const order = compareFitness(fitness, held.fitness);
+  if (order !== 0) return order > 0;
+  const genotype = c.genotypes.hex<GenotypeId>(g);
   if (genotype !== held.genotype) return genotype < held.genotype;
-  return evaluation < held.evaluation;
+  return idAt<EventId>(evaluation, at) < held.evaluation;
 }
 
 // The champion key of the last evaluation seen: consecutive evaluations share
@@ -72,32 +174,43 @@ function championKeyOf(realm: string, task: TaskRef): { key: string; championKey
   return lastKey;
 }
 
-/** Best facts of an evaluation: allocated only when it beats something held. */
+/** Best facts of an evaluation (hex strings made here). */
 function bestFacts(
-  evaluation: EventId,
-  genotype: GenotypeId,
+  c: StateColumns,
+  evaluation: Uint8Array,
+  at: number,
+  g: number,
   author: PublicKey,
   run: EventId,
   fitness: Fitness,
   solved: boolean,
 ): BestFacts {
-  return { evaluation, genotype, author, run, fitness, solved };
+  const genotype = c.genotypes.hex<GenotypeId>(g);
+  return { evaluation: idAt<EventId>(evaluation, at), genotype, author, run, fitness, solved };
 }
 
-/** Folds an evaluation (its envelope's and body's fields) into the state. */
+/**
+ * Folds an evaluation into the state. Its id lies at `at` in `evaluation`;
+ * `run` is its run (hex, and `runHandle` its event handle), `g` the handle
+ * of its genotype, `author` its author (and `authorIndex` its index).
+ */
 export function foldEvaluation(
   state: ProjectionState,
-  id: EventId,
+  evaluation: Uint8Array,
+  at: number,
   realm: RealmId,
   author: PublicKey,
+  authorIndex: number,
   run: EventId,
-  genotype: GenotypeId,
+  runHandle: number,
+  g: number,
   task: TaskRef,
   fitness: Fitness,
   cost: number,
   solved: boolean,
   evaluations: number,
 ): void {
+  const c = state.columns;
   const totals = runTotals(state, run);
   totals.evaluations += evaluations;
   totals.evaluationEvents += 1;
@@ -107,55 +220,45 @@ export function foldEvaluation(
   byAuthor.evaluations += evaluations;
   byAuthor.evaluationEvents += 1;
 
+  if (beatsBest(c, g, fitness, evaluation, at)) {
+    setBest(c, g, fitness, evaluation, at, authorIndex, runHandle, solved);
+  }
   // Most evaluations beat nothing held: allocate the record only when one does.
   let best: BestFacts | undefined;
-  if (beats(fitness, genotype, id, state.bestOf.get(genotype))) {
-    best = bestFacts(id, genotype, author, run, fitness, solved);
-    state.bestOf.set(genotype, best);
-  }
-  if (beats(fitness, genotype, id, state.runBest.get(run))) {
-    best ??= bestFacts(id, genotype, author, run, fitness, solved);
+  if (beats(c, fitness, g, evaluation, at, state.runBest.get(run))) {
+    best = bestFacts(c, evaluation, at, g, author, run, fitness, solved);
     state.runBest.set(run, best);
   }
   const { key, championKey } = championKeyOf(realm, task);
-  if (beats(fitness, genotype, id, state.champions.get(championKey))) {
-    state.champions.set(championKey, {
-      ...(best ?? bestFacts(id, genotype, author, run, fitness, solved)),
-      realm,
-      task,
-      taskKey: key,
-    });
+  if (beats(c, fitness, g, evaluation, at, state.champions.get(championKey))) {
+    best ??= bestFacts(c, evaluation, at, g, author, run, fitness, solved);
+    state.champions.set(championKey, { ...best, realm, task, taskKey: key });
   }
 }
 
 /**
- * Folds a mutation into the state: `via` is its first dep (the parent's
- * origin event), `ops` the number of operators it applied.
+ * Folds a mutation into the state, all its ids as handles: `event` its
+ * own, `via` its first dep (the parent's origin event; -1 for none),
+ * `child`, `parent`, `mate` (-1 for none) genotypes; `ops` the number of
+ * operators it applied.
  */
 export function foldMutation(
   state: ProjectionState,
-  id: EventId,
+  event: number,
   author: PublicKey,
-  via: EventId | null,
-  child: GenotypeId,
-  parent: GenotypeId,
-  mate: GenotypeId | null,
+  authorIndex: number,
+  via: number,
+  child: number,
+  parent: number,
+  mate: number,
   generation: number,
   ops: number,
 ): void {
-  state.mutationVia.set(id, via);
+  const c = state.columns;
+  if (c.via[event] === NOT_MUTATION) c.mutations += 1;
+  c.via[event] = via;
   authorTotals(state, author).mutations += 1;
-  keepOrigin(state, child, {
-    event: id,
-    kind: 'mutation',
-    author,
-    run: null,
-    via,
-    generation,
-    parent,
-    mate,
-    ops,
-  });
+  keepOrigin(c, child, Kind.mutation, event, authorIndex, -1, via, generation, parent, mate, ops);
 }
 
 /** Folds a selection into the state; `considered` is its number of deps. */
@@ -185,20 +288,15 @@ export function foldSelection(
 
 function onSeed(state: ProjectionState, e: EventOf<'seed'>): void {
   const b = e.body;
+  const c = state.columns;
   runTotals(state, b.run).seeds += 1;
-  state.seedRun.set(e.id, b.run);
+  const run = c.eventHex(b.run);
+  const event = c.eventHex(e.id);
+  const g = c.genotypeHex(b.genotype);
+  if (c.seedRun[event] === -1) c.seeds += 1;
+  c.seedRun[event] = run;
   authorTotals(state, e.author).seeds += 1;
-  keepOrigin(state, b.genotype, {
-    event: e.id,
-    kind: 'seed',
-    author: e.author,
-    run: b.run,
-    via: null,
-    generation: 0,
-    parent: null,
-    mate: null,
-    ops: 0,
-  });
+  keepOrigin(c, g, Kind.seed, event, c.author(e.author), run, -1, 0, -1, -1, 0);
 }
 
 function onRun(state: ProjectionState, e: EventOf<'run'>): void {
@@ -227,6 +325,12 @@ export function admitKnown(state: ProjectionState, id: EventId, author: PublicKe
   return true;
 }
 
+/** Counts an event of a known kind from a source of distinct events (no duplicate check). */
+export function countKnown(state: ProjectionState, totals: AuthorTotals): void {
+  state.events += 1;
+  totals.events += 1;
+}
+
 /** Counts an event, unless it was folded before; false for a duplicate. */
 function admit(state: ProjectionState, id: EventId): boolean {
   if (state.seen !== null) {
@@ -236,6 +340,9 @@ function admit(state: ProjectionState, id: EventId): boolean {
   state.events += 1;
   return true;
 }
+
+/** An evaluation's id as bytes, for {@link foldEvaluation}. */
+const scratch = Buffer.alloc(32);
 
 /**
  * Folds one event into the state (the `evolve` of the decider pattern) and
@@ -252,13 +359,18 @@ export function evolve(state: ProjectionState, event: LedgerEvent): ProjectionSt
   switch (event.kind) {
     case 'evaluation': {
       const b = event.body;
+      const c = state.columns;
+      scratch.write(event.id, 'hex');
       foldEvaluation(
         state,
-        event.id,
+        scratch,
+        0,
         event.realm,
         event.author,
+        c.author(event.author),
         b.run,
-        b.genotype,
+        c.eventHex(b.run),
+        c.genotypeHex(b.genotype),
         b.task,
         b.fitness,
         b.cost,
@@ -269,14 +381,17 @@ export function evolve(state: ProjectionState, event: LedgerEvent): ProjectionSt
     }
     case 'mutation': {
       const b = event.body;
+      const c = state.columns;
+      const via = event.deps[0];
       foldMutation(
         state,
-        event.id,
+        c.eventHex(event.id),
         event.author,
-        event.deps[0] ?? null,
-        b.child,
-        b.parent,
-        b.mate ?? null,
+        c.author(event.author),
+        via === undefined ? -1 : c.eventHex(via),
+        c.genotypeHex(b.child),
+        c.genotypeHex(b.parent),
+        b.mate === undefined ? -1 : c.genotypeHex(b.mate),
         b.generation,
         b.ops.length,
       );

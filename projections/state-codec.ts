@@ -1,7 +1,11 @@
-import type { BlockId, EventId, GenotypeId, PublicKey } from '../crypto/index.js';
+import { fromHex, toHex } from '../crypto/index.js';
+import type { BlockId, PublicKey } from '../crypto/index.js';
 import { ProjectionError } from './errors.js';
-import type { Fitness } from './fitness.js';
-import type { BestFacts, OriginFacts, ProjectionState } from './state.js';
+import type { IdTable } from './id-table.js';
+import { initialState } from './state.js';
+import type { ProjectionState } from './state.js';
+import { Kind, NOT_MUTATION } from './state-columns.js';
+import type { StateColumns } from './state-columns.js';
 
 /** Where a cached state stands in its store's log. */
 export interface Watermark {
@@ -12,23 +16,7 @@ export interface Watermark {
 }
 
 const FORMAT = 'evoledger-projection-state';
-const VERSION = 2;
-
-/** Numbers ids: each distinct id is written once, in one string, and referred to by index. */
-class Interner {
-  readonly #index = new Map<string, number>();
-  readonly ids: string[] = [];
-  ref(id: string | null): number {
-    if (id === null) return -1;
-    let i = this.#index.get(id);
-    if (i === undefined) {
-      i = this.ids.length;
-      this.#index.set(id, i);
-      this.ids.push(id);
-    }
-    return i;
-  }
-}
+const VERSION = 3;
 
 interface Encoded {
   format: string;
@@ -36,14 +24,19 @@ interface Encoded {
   watermark: Watermark;
   events: number;
   unknown: number;
-  /** Every id, 64 hex digits each, concatenated. */
-  ids: string;
-  /** [genotype, event, kind (0 seed, 1 mutation), author, run, via, generation, parent, mate, ops] per origin. */
+  /** The genotype ids and the event ids of the columns, 64 hex digits each, in handle order. */
+  genotypes: string;
+  events_: string;
+  authors: PublicKey[];
+  /** [genotype, kind, event, author, run, via, generation, parent, mate, ops] per origin (handles; -1 none). */
   origins: number[];
-  /** [genotype, evaluation, author, run, solved] per genotype, fitness apart. */
-  best: number[];
-  bestFitness: Fitness[];
-  /** [mutation, via] pairs; [seed event, run] pairs. */
+  /** [genotype, author, run, solved, fitness (null for a vector)] per genotype with a best. */
+  best: (number | null)[];
+  /** The best evaluations' ids, in the order of `best`. */
+  bestEvaluations: string;
+  /** [genotype, vector] of the bests with vector fitness. */
+  bestVectors: [number, number[]][];
+  /** [mutation, via] pairs; [seed event, run] pairs (handles). */
   mutationVia: number[];
   seedRun: number[];
   small: {
@@ -63,52 +56,63 @@ const fromUtf8 = new TextDecoder();
  * Encodes a state built from a store (distinct events) and its watermark.
  * The cache is a local shortcut, never hashed, signed or sent, so it is
  * JSON (V8 writes and parses it far faster than canonical CBOR, and keeps
- * every finite double exactly), with the large tables as flat number arrays
- * over one table of ids: a tenth of the size of plain objects (measured).
+ * every finite double exactly), with the large tables as their columns:
+ * flat number arrays of handles over the tables of ids.
  */
 export function encodeState(state: ProjectionState, watermark: Watermark): Uint8Array {
-  const ids = new Interner();
+  const c = state.columns;
   const origins: number[] = [];
-  for (const [g, o] of state.origins) {
-    origins.push(
-      ids.ref(g),
-      ids.ref(o.event),
-      o.kind === 'seed' ? 0 : 1,
-      ids.ref(o.author),
-      ids.ref(o.run),
-      ids.ref(o.via),
-      o.generation,
-      ids.ref(o.parent),
-      ids.ref(o.mate),
-      o.ops,
-    );
-  }
-  const best: number[] = [];
-  const bestFitness: Fitness[] = [];
-  for (const [g, b] of state.bestOf) {
-    best.push(
-      ids.ref(g),
-      ids.ref(b.evaluation),
-      ids.ref(b.author),
-      ids.ref(b.run),
-      b.solved ? 1 : 0,
-    );
-    bestFitness.push(b.fitness);
+  const best: (number | null)[] = [];
+  const bestVectors: [number, number[]][] = [];
+  const evaluations: string[] = [];
+  for (let g = 0; g < c.genotypes.size; g++) {
+    if (c.originKind[g] !== Kind.none) {
+      origins.push(
+        g,
+        c.originKind[g]!,
+        c.originEvent[g]!,
+        c.originAuthor[g]!,
+        c.originRun[g]!,
+        c.originVia[g]!,
+        c.originGeneration[g]!,
+        c.originParent[g]!,
+        c.originMate[g]!,
+        c.originOps[g]!,
+      );
+    }
+    if (c.bestAuthor[g] !== -1) {
+      const vector = c.bestVector.get(g);
+      best.push(
+        g,
+        c.bestAuthor[g]!,
+        c.bestRun[g]!,
+        c.bestSolved[g]!,
+        vector === undefined ? c.bestFitness[g]! : null,
+      );
+      if (vector !== undefined) bestVectors.push([g, [...vector]]);
+      evaluations.push(c.bestEvaluationId(g));
+    }
   }
   const mutationVia: number[] = [];
-  for (const [m, via] of state.mutationVia) mutationVia.push(ids.ref(m), ids.ref(via));
   const seedRun: number[] = [];
-  for (const [s, run] of state.seedRun) seedRun.push(ids.ref(s), ids.ref(run));
+  for (let e = 0; e < c.events.size; e++) {
+    if (c.via[e] !== NOT_MUTATION) mutationVia.push(e, c.via[e]!);
+    if (c.seedRun[e] !== -1) seedRun.push(e, c.seedRun[e]!);
+  }
+  const hexOf = (t: IdTable) => toHex(t.bytes.subarray(0, 32 * t.size));
   const encoded: Encoded = {
     format: FORMAT,
     v: VERSION,
     watermark: { position: watermark.position, block: watermark.block },
     events: state.events,
     unknown: state.unknown,
-    ids: ids.ids.join(''),
+    genotypes: hexOf(c.genotypes),
+    events_: hexOf(c.events),
+    authors: c.authors,
     origins,
     best,
-    bestFitness,
+    bestEvaluations: evaluations.join(''),
+    bestVectors,
     mutationVia,
     seedRun,
     small: {
@@ -121,6 +125,83 @@ export function encodeState(state: ProjectionState, watermark: Watermark): Uint8
     },
   };
   return utf8.encode(JSON.stringify(encoded));
+}
+
+/** Interns the ids of a hex table, in order, so that their handles are their indexes. */
+function internAll(hex: string, add: (bytes: Uint8Array, offset: number) => number): number {
+  if (typeof hex !== 'string' || hex.length % 64 !== 0) throw new TypeError('bad id table');
+  const bytes = fromHex(hex);
+  const n = bytes.length / 32;
+  for (let i = 0; i < n; i++) if (add(bytes, 32 * i) !== i) throw new TypeError('repeated id');
+  return n;
+}
+
+/** Checks a handle read from a cache: -1 when `optional`, else in [0, n). */
+function handle(x: unknown, n: number, optional = true): number {
+  if (!Number.isInteger(x) || (x as number) < (optional ? -1 : 0) || (x as number) >= n) {
+    throw new TypeError(`bad handle ${String(x)}`);
+  }
+  return x as number;
+}
+
+/** Fills the columns of `c` from a decoded cache. */
+function decodeColumns(c: StateColumns, raw: Encoded): void {
+  const genotypes = internAll(raw.genotypes, (b, o) => c.genotype(b, o));
+  const events = internAll(raw.events_, (b, o) => c.event(b, o));
+  for (const a of raw.authors) c.author(a);
+  const authors = c.authors.length;
+  if (authors !== raw.authors.length) throw new TypeError('repeated author');
+  const o = raw.origins;
+  for (let i = 0; i < o.length; i += 10) {
+    const g = handle(o[i], genotypes, false);
+    if (c.originKind[g] !== Kind.none) throw new TypeError('repeated origin');
+    const kind = o[i + 1];
+    if (kind !== Kind.seed && kind !== Kind.mutation) throw new TypeError('bad origin kind');
+    c.originKind[g] = kind;
+    c.originEvent[g] = handle(o[i + 2], events, false);
+    c.originAuthor[g] = handle(o[i + 3], authors, false);
+    c.originRun[g] = handle(o[i + 4], events);
+    c.originVia[g] = handle(o[i + 5], events);
+    c.originGeneration[g] = o[i + 6]!;
+    c.originParent[g] = handle(o[i + 7], genotypes);
+    c.originMate[g] = handle(o[i + 8], genotypes);
+    c.originOps[g] = o[i + 9]!;
+    c.origins += 1;
+  }
+  const evaluations = fromHex(raw.bestEvaluations);
+  const vectors = new Map(raw.bestVectors);
+  const b = raw.best;
+  if (evaluations.length !== (32 * b.length) / 5) throw new TypeError('bad best evaluations');
+  for (let i = 0, j = 0; i < b.length; i += 5, j += 32) {
+    const g = handle(b[i], genotypes, false);
+    if (c.bestAuthor[g] !== -1) throw new TypeError('repeated best');
+    c.bestAuthor[g] = handle(b[i + 1], authors, false);
+    c.bestRun[g] = handle(b[i + 2], events, false);
+    c.bestSolved[g] = b[i + 3] === 1 ? 1 : 0;
+    const fitness = b[i + 4];
+    if (typeof fitness === 'number') {
+      c.bestFitness[g] = fitness;
+    } else {
+      const vector = vectors.get(g);
+      if (!Array.isArray(vector)) throw new TypeError('missing vector fitness');
+      c.bestFitness[g] = NaN;
+      c.bestVector.set(g, vector);
+    }
+    c.bestEvaluation.set(evaluations.subarray(j, j + 32), 32 * g);
+    c.bests += 1;
+  }
+  for (let i = 0; i < raw.mutationVia.length; i += 2) {
+    const e = handle(raw.mutationVia[i], events, false);
+    if (c.via[e] !== NOT_MUTATION) throw new TypeError('repeated mutation');
+    c.via[e] = handle(raw.mutationVia[i + 1], events);
+    c.mutations += 1;
+  }
+  for (let i = 0; i < raw.seedRun.length; i += 2) {
+    const e = handle(raw.seedRun[i], events, false);
+    if (c.seedRun[e] !== -1) throw new TypeError('repeated seed');
+    c.seedRun[e] = handle(raw.seedRun[i + 1], events, false);
+    c.seeds += 1;
+  }
 }
 
 /**
@@ -138,50 +219,6 @@ export function decodeState(bytes: Uint8Array): { state: ProjectionState; waterm
     throw new ProjectionError('STALE_CACHE', 'projection cache has another format version');
   }
   try {
-    const table = raw.ids;
-    if (typeof table !== 'string' || table.length % 64 !== 0) throw new TypeError('bad id table');
-    const id = <T extends string>(i: number): T => {
-      if (!Number.isInteger(i) || i < 0 || i * 64 >= table.length)
-        throw new TypeError(`bad id reference ${i}`);
-      return table.slice(i * 64, i * 64 + 64) as T;
-    };
-    const maybe = <T extends string>(i: number): T | null => (i === -1 ? null : id<T>(i));
-    const origins = new Map<GenotypeId, OriginFacts>();
-    for (let i = 0; i < raw.origins.length; i += 10) {
-      const o = raw.origins;
-      origins.set(id<GenotypeId>(o[i]!), {
-        event: id<EventId>(o[i + 1]!),
-        kind: o[i + 2] === 0 ? 'seed' : 'mutation',
-        author: id<PublicKey>(o[i + 3]!),
-        run: maybe<EventId>(o[i + 4]!),
-        via: maybe<EventId>(o[i + 5]!),
-        generation: o[i + 6]!,
-        parent: maybe<GenotypeId>(o[i + 7]!),
-        mate: maybe<GenotypeId>(o[i + 8]!),
-        ops: o[i + 9]!,
-      });
-    }
-    const bestOf = new Map<GenotypeId, BestFacts>();
-    for (let i = 0, j = 0; i < raw.best.length; i += 5, j++) {
-      const b = raw.best;
-      const genotype = id<GenotypeId>(b[i]!);
-      bestOf.set(genotype, {
-        genotype,
-        evaluation: id<EventId>(b[i + 1]!),
-        author: id<PublicKey>(b[i + 2]!),
-        run: id<EventId>(b[i + 3]!),
-        solved: b[i + 4] === 1,
-        fitness: raw.bestFitness[j]!,
-      });
-    }
-    const pairs = <A extends string, B extends string | null>(
-      list: number[],
-      second: (i: number) => B,
-    ) => {
-      const m = new Map<A, B>();
-      for (let i = 0; i < list.length; i += 2) m.set(id<A>(list[i]!), second(list[i + 1]!));
-      return m;
-    };
     const small = raw.small as unknown as {
       runs: ProjectionState['runs'] extends Map<unknown, infer V> ? V[] : never;
       selections: ProjectionState['selections'] extends Map<unknown, infer V> ? V[] : never;
@@ -193,21 +230,16 @@ export function decodeState(bytes: Uint8Array): { state: ProjectionState; waterm
         ? [A, B][]
         : never;
     };
-    const state: ProjectionState = {
-      runs: new Map(small.runs.map((r) => [r.id, r])),
-      seedRun: pairs<EventId, EventId>(raw.seedRun, (i) => id<EventId>(i)),
-      mutationVia: pairs<EventId, EventId | null>(raw.mutationVia, (i) => maybe<EventId>(i)),
-      selections: new Map(small.selections.map((s) => [s.id, s])),
-      origins,
-      bestOf,
-      runBest: new Map(small.runBest),
-      champions: new Map(small.champions),
-      runTotals: new Map(small.runTotals),
-      authors: new Map(small.authors),
-      seen: null,
-      events: raw.events,
-      unknown: raw.unknown,
-    };
+    const state = initialState({ distinct: true });
+    decodeColumns(state.columns, raw);
+    for (const r of small.runs) state.runs.set(r.id, r);
+    for (const s of small.selections) state.selections.set(s.id, s);
+    for (const [k, v] of small.runBest) state.runBest.set(k, v);
+    for (const [k, v] of small.champions) state.champions.set(k, v);
+    for (const [k, v] of small.runTotals) state.runTotals.set(k, v);
+    for (const [k, v] of small.authors) state.authors.set(k, v);
+    state.events = raw.events;
+    state.unknown = raw.unknown;
     if (!Number.isSafeInteger(raw.watermark.position)) throw new TypeError('bad watermark');
     return { state, watermark: { position: raw.watermark.position, block: raw.watermark.block } };
   } catch (err) {

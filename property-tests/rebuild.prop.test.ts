@@ -179,12 +179,13 @@ async function sequential(store: EventStore): Promise<ProjectionState> {
  * partials depend on it too).
  */
 function comparable(state: ProjectionState): unknown {
-  const sorted = <K extends string, V>(m: ReadonlyMap<K, V>) =>
+  const sorted = <K extends string, V>(m: Iterable<[K, V]>) =>
     [...m].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  // Maps, and the read-only tables over the state's columns.
+  const isMap = (v: unknown): v is Iterable<[string, unknown]> =>
+    v instanceof Map || (typeof v === 'object' && v !== null && 'get' in v && 'entries' in v);
   return {
-    ...Object.fromEntries(
-      Object.entries(state).map(([k, v]) => [k, v instanceof Map ? sorted(v) : v]),
-    ),
+    ...Object.fromEntries(Object.entries(state).map(([k, v]) => [k, isMap(v) ? sorted(v) : v])),
     runTotals: sorted(state.runTotals).map(([k, t]) => [k, { ...t, cost: exactValue(t.cost) }]),
   };
 }
