@@ -127,6 +127,17 @@ export class StateColumns {
     return this.bestVector.size === 0 ? this.bestFitness[g]! : (this.bestVector.get(g) ?? this.bestFitness[g]!);
   }
 
+  /**
+   * The primary component of the best fitness held for a genotype (what
+   * summaries average); undefined when none is held.
+   */
+  primaryBestOf(id: GenotypeId): number | undefined {
+    const g = this.genotypes.findHex(id);
+    if (g < 0 || this.bestAuthor[g] === -1) return undefined;
+    const f = this.fitnessOf(g);
+    return typeof f === 'number' ? f : (f[0] ?? 0);
+  }
+
   /** The best evaluation's id of genotype `g` (which must have one). */
   bestEvaluationId(g: number): EventId {
     return idAt<EventId>(this.bestEvaluation, 32 * g);
