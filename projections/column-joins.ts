@@ -1,5 +1,4 @@
 import type { ProjectionState } from './state.js';
-import { Kind, NOT_MUTATION } from './state-columns.js';
 import type { StateColumns } from './state-columns.js';
 
 const UNKNOWN = -2;
@@ -50,7 +49,7 @@ export class ColumnJoins {
         run = known;
         break;
       }
-      const seeded = c.seedRun[at]!;
+      const seeded = c.seedRunOf(at);
       if (seeded !== -1) {
         run = seeded;
         break;
@@ -59,8 +58,8 @@ export class ColumnJoins {
         run = at;
         break;
       }
-      const via = c.via[at]!;
-      if (via === NOT_MUTATION) break;
+      if (!c.isMutation(at)) break;
+      const via = c.viaOf(at);
       path.push(at);
       // A cycle cannot be built from content-addressed ids; the guard costs nothing.
       if (path.length > c.mutations) break;
@@ -73,8 +72,8 @@ export class ColumnJoins {
   /** The run of a genotype's origin; -1 when it has none or it is not known. */
   runOfOrigin(g: number): number {
     const c = this.#c;
-    if (c.originKind[g] === Kind.none) return -1;
-    const run = c.originRun[g]!;
+    if (!c.hasOrigin(g)) return -1;
+    const run = c.originRunOf(g);
     return run !== -1 ? run : this.runOf(c.originEvent[g]!);
   }
 
@@ -97,7 +96,7 @@ export class ColumnJoins {
       }
       path.push(at);
       memo[at] = ON_PATH;
-      const parent = c.originKind[at] === Kind.none ? -1 : c.originParent[at]!;
+      const parent = c.hasOrigin(at) ? c.parentOf(at) : -1;
       // The origin rule prevents cycles; a set built by hand could still hold one.
       if (parent === -1 || memo[parent] === ON_PATH) {
         root = at;

@@ -1,7 +1,7 @@
 import type { EventId, GenotypeId } from '../crypto/index.js';
 import type { IdTable } from './id-table.js';
 import type { BestFacts, OriginFacts } from './state.js';
-import { Kind, NOT_MUTATION } from './state-columns.js';
+import { Kind } from './state-columns.js';
 import type { StateColumns } from './state-columns.js';
 
 /**
@@ -79,11 +79,11 @@ export class OriginTable extends ColumnTable<GenotypeId, OriginFacts> {
       event: c.events.hex<EventId>(c.originEvent[h]!),
       kind: c.originKind[h] === Kind.seed ? 'seed' : 'mutation',
       author: c.authors[c.originAuthor[h]!]!,
-      run: c.events.hexOrNull<EventId>(c.originRun[h]!),
-      via: c.events.hexOrNull<EventId>(c.originVia[h]!),
+      run: c.events.hexOrNull<EventId>(c.originRunOf(h)),
+      via: c.events.hexOrNull<EventId>(c.originViaOf(h)),
       generation: c.originGeneration[h]!,
-      parent: c.genotypes.hexOrNull<GenotypeId>(c.originParent[h]!),
-      mate: c.genotypes.hexOrNull<GenotypeId>(c.originMate[h]!),
+      parent: c.genotypes.hexOrNull<GenotypeId>(c.parentOf(h)),
+      mate: c.genotypes.hexOrNull<GenotypeId>(c.mateOf(h)),
       ops: c.originOps[h]!,
     };
   }
@@ -98,14 +98,14 @@ export class BestTable extends ColumnTable<GenotypeId, BestFacts> {
     return this.c.bests;
   }
   protected held(h: number): boolean {
-    return this.c.bestAuthor[h] !== -1;
+    return this.c.hasBest(h);
   }
   protected at(h: number): BestFacts {
     const c = this.c;
     return {
       evaluation: c.bestEvaluationId(h),
       genotype: c.genotypes.hex<GenotypeId>(h),
-      author: c.authors[c.bestAuthor[h]!]!,
+      author: c.authors[c.bestAuthorOf(h)]!,
       run: c.events.hex<EventId>(c.bestRun[h]!),
       fitness: c.fitnessOf(h),
       solved: c.bestSolved[h] === 1,
@@ -122,10 +122,10 @@ export class MutationViaTable extends ColumnTable<EventId, EventId | null> {
     return this.c.mutations;
   }
   protected held(h: number): boolean {
-    return this.c.via[h] !== NOT_MUTATION;
+    return this.c.isMutation(h);
   }
   protected at(h: number): EventId | null {
-    return this.c.events.hexOrNull<EventId>(this.c.via[h]!);
+    return this.c.events.hexOrNull<EventId>(this.c.viaOf(h));
   }
 }
 
@@ -138,9 +138,9 @@ export class SeedRunTable extends ColumnTable<EventId, EventId> {
     return this.c.seeds;
   }
   protected held(h: number): boolean {
-    return this.c.seedRun[h] !== -1;
+    return this.c.seedRunOf(h) !== -1;
   }
   protected at(h: number): EventId {
-    return this.c.events.hex<EventId>(this.c.seedRun[h]!);
+    return this.c.events.hex<EventId>(this.c.seedRunOf(h));
   }
 }

@@ -6,7 +6,7 @@ import type { EventOf, LedgerEvent, SelectionBody, TaskRef } from '../ledger/ind
 import { addExact } from './exact-sum.js';
 import { compareFitness, taskKey } from './fitness.js';
 import type { AuthorTotals, BestFacts, ProjectionState, RunTotals } from './state.js';
-import { Kind, NOT_MUTATION } from './state-columns.js';
+import { Kind } from './state-columns.js';
 import type { StateColumns } from './state-columns.js';
 
 function runTotals(state: ProjectionState, run: EventId): RunTotals {
@@ -48,19 +48,15 @@ function keepOrigin(
   kind: number,
   event: number,
   author: number,
-  run: number,
-  via: number,
   generation: number,
   parent: number,
   mate: number,
   ops: number,
 ): void {
   const held = c.originKind[g]!;
-  if (held === Kind.none) {
-    c.origins += 1;
-  } else {
+  if (held !== Kind.none) {
     const self = parent === g;
-    const heldSelf = c.originParent[g] === g;
+    const heldSelf = c.parentOf(g) === g;
     let better: boolean;
     if (self !== heldSelf) better = heldSelf;
     else if (generation !== c.originGeneration[g]) better = generation < c.originGeneration[g]!;
@@ -68,15 +64,7 @@ function keepOrigin(
     else better = c.events.compareHandles(event, c.originEvent[g]!) < 0;
     if (!better) return;
   }
-  c.originKind[g] = kind;
-  c.originEvent[g] = event;
-  c.originAuthor[g] = author;
-  c.originRun[g] = run;
-  c.originVia[g] = via;
-  c.originGeneration[g] = generation;
-  c.originParent[g] = parent;
-  c.originMate[g] = mate;
-  c.originOps[g] = ops;
+  c.setOrigin(g, kind, event, author, generation, parent, mate, ops);
 }
 
 /**
@@ -90,7 +78,7 @@ function beatsBest(
   evaluation: Uint8Array,
   at: number,
 ): boolean {
-  if (c.bestAuthor[g] === -1) return true;
+  if (!c.hasBest(g)) return true;
   const held = c.bestVector.size === 0 ? c.bestFitness[g]! : c.fitnessOf(g);
   const order =
     typeof fitness === 'number' && typeof held === 'number'
@@ -102,32 +90,6 @@ function beatsBest(
       : compareFitness(fitness, held);
   if (order !== 0) return order > 0;
   return smallerId(evaluation, at, c.bestEvaluation, 32 * g);
-}
-
-/** Holds a measurement as the best of genotype `g`. */
-function setBest(
-  c: StateColumns,
-  g: number,
-  fitness: Fitness,
-  evaluation: Uint8Array,
-  at: number,
-  author: number,
-  run: number,
-  solved: boolean,
-): void {
-  if (c.bestAuthor[g] === -1) c.bests += 1;
-  const own = c.bestEvaluation;
-  for (let i = 0, o = 32 * g; i < 32; i++) own[o + i] = evaluation[at + i]!;
-  c.bestAuthor[g] = author;
-  c.bestRun[g] = run;
-  c.bestSolved[g] = solved ? 1 : 0;
-  if (typeof fitness === 'number') {
-    c.bestFitness[g] = fitness;
-    if (c.bestVector.size > 0) c.bestVector.delete(g);
-  } else {
-    c.bestFitness[g] = NaN;
-    c.bestVector.set(g, fitness);
-  }
 }
 
 /**
@@ -147,9 +109,25 @@ function beats(
   if (held === undefined) return true;
   const order = compareFitness(fitness, held.fitness);
   if (order !== 0) return order > 0;
-  const genotype = c.genotypes.hex<GenotypeId>(g);
-  if (genotype !== held.genotype) return genotype < held.genotype;
-  return idAt<EventId>(evaluation, at) < held.evaluation;
+  const byGenotype = compareWithHex(c.genotypes.bytes, 32 * g, held.genotype);
+  if (byGenotype !== 0) return byGenotype < 0;
+  return compareWithHex(evaluation, at, held.evaluation) < 0;
+}
+
+/** The value of a lower-case hex digit's char code. */
+const digit = (code: number): number => (code <= 57 ? code - 48 : code - 87);
+
+/**
+ * Compares the 32 bytes at `at` in `bytes` with a hex id, as their hex
+ * strings compare (negative, 0 or positive), without making a string:
+ * fitness ties are common (a solved task), and each would make two.
+ */
+function compareWithHex(bytes: Uint8Array, at: number, hex: string): number {
+  for (let i = 0; i < 32; i++) {
+    const d = bytes[at + i]! - ((digit(hex.charCodeAt(2 * i)) << 4) | digit(hex.charCodeAt(2 * i + 1)));
+    if (d !== 0) return d;
+  }
+  return 0;
 }
 
 // The champion key of the last evaluation seen: consecutive evaluations share
@@ -221,7 +199,7 @@ export function foldEvaluation(
   byAuthor.evaluationEvents += 1;
 
   if (beatsBest(c, g, fitness, evaluation, at)) {
-    setBest(c, g, fitness, evaluation, at, authorIndex, runHandle, solved);
+    c.setBest(g, fitness, evaluation, at, authorIndex, runHandle, solved);
   }
   // Most evaluations beat nothing held: allocate the record only when one does.
   let best: BestFacts | undefined;
@@ -255,10 +233,9 @@ export function foldMutation(
   ops: number,
 ): void {
   const c = state.columns;
-  if (c.via[event] === NOT_MUTATION) c.mutations += 1;
-  c.via[event] = via;
+  c.setVia(event, via);
   authorTotals(state, author).mutations += 1;
-  keepOrigin(c, child, Kind.mutation, event, authorIndex, -1, via, generation, parent, mate, ops);
+  keepOrigin(c, child, Kind.mutation, event, authorIndex, generation, parent, mate, ops);
 }
 
 /** Folds a selection into the state; `considered` is its number of deps. */
@@ -293,10 +270,9 @@ function onSeed(state: ProjectionState, e: EventOf<'seed'>): void {
   const run = c.eventHex(b.run);
   const event = c.eventHex(e.id);
   const g = c.genotypeHex(b.genotype);
-  if (c.seedRun[event] === -1) c.seeds += 1;
-  c.seedRun[event] = run;
+  c.setSeedRun(event, run);
   authorTotals(state, e.author).seeds += 1;
-  keepOrigin(c, g, Kind.seed, event, c.author(e.author), run, -1, 0, -1, -1, 0);
+  keepOrigin(c, g, Kind.seed, event, c.author(e.author), 0, -1, -1, 0);
 }
 
 function onRun(state: ProjectionState, e: EventOf<'run'>): void {

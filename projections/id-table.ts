@@ -88,6 +88,20 @@ export class IdTable {
     return this.compare(a, this.#bytes, 32 * b);
   }
 
+  /** Makes room for `n` ids in all, so that interning up to there does not grow the table. */
+  reserve(n: number): void {
+    let bytes = this.#bytes.length;
+    while (bytes < 32 * n) bytes *= 2;
+    if (bytes > this.#bytes.length) {
+      const next = new Uint8Array(bytes);
+      next.set(this.#bytes);
+      this.#bytes = next;
+    }
+    let slots = this.#slots.length;
+    while (slots < 2 * n) slots *= 2;
+    if (slots > this.#slots.length) this.#rehash(slots);
+  }
+
   #parse(id: string): boolean {
     if (id.length !== 64 || !ID.test(id)) return false;
     this.#scratch.write(id, 'hex');
@@ -127,13 +141,13 @@ export class IdTable {
     for (let i = 0, at = 32 * h; i < 32; i++) own[at + i] = bytes[offset + i]!;
     this.#size = h + 1;
     // Kept at most half full, so that probes stay short.
-    if (2 * this.#size > this.#slots.length) this.#rehash();
+    if (2 * this.#size > this.#slots.length) this.#rehash(2 * this.#slots.length);
     else this.#slots[slot] = h + 1;
     return h;
   }
 
-  #rehash(): void {
-    const slots = new Int32Array(this.#slots.length * 2);
+  #rehash(length: number): void {
+    const slots = new Int32Array(length);
     const mask = slots.length - 1;
     const own = this.#bytes;
     for (let h = 0; h < this.#size; h++) {

@@ -4,7 +4,7 @@ import { ProjectionError } from './errors.js';
 import type { IdTable } from './id-table.js';
 import { initialState } from './state.js';
 import type { ProjectionState } from './state.js';
-import { Kind, NOT_MUTATION } from './state-columns.js';
+import { Kind } from './state-columns.js';
 import type { StateColumns } from './state-columns.js';
 
 /** Where a cached state stands in its store's log. */
@@ -28,7 +28,7 @@ interface Encoded {
   genotypes: string;
   events_: string;
   authors: PublicKey[];
-  /** [genotype, kind, event, author, run, via, generation, parent, mate, ops] per origin (handles; -1 none). */
+  /** [genotype, kind, event, author, generation, parent, mate, ops] per origin (handles; -1 none). */
   origins: number[];
   /** [genotype, author, run, solved, fitness (null for a vector)] per genotype with a best. */
   best: (number | null)[];
@@ -66,25 +66,23 @@ export function encodeState(state: ProjectionState, watermark: Watermark): Uint8
   const bestVectors: [number, number[]][] = [];
   const evaluations: string[] = [];
   for (let g = 0; g < c.genotypes.size; g++) {
-    if (c.originKind[g] !== Kind.none) {
+    if (c.hasOrigin(g)) {
       origins.push(
         g,
         c.originKind[g]!,
         c.originEvent[g]!,
         c.originAuthor[g]!,
-        c.originRun[g]!,
-        c.originVia[g]!,
         c.originGeneration[g]!,
-        c.originParent[g]!,
-        c.originMate[g]!,
+        c.parentOf(g),
+        c.mateOf(g),
         c.originOps[g]!,
       );
     }
-    if (c.bestAuthor[g] !== -1) {
+    if (c.hasBest(g)) {
       const vector = c.bestVector.get(g);
       best.push(
         g,
-        c.bestAuthor[g]!,
+        c.bestAuthorOf(g),
         c.bestRun[g]!,
         c.bestSolved[g]!,
         vector === undefined ? c.bestFitness[g]! : null,
@@ -96,8 +94,8 @@ export function encodeState(state: ProjectionState, watermark: Watermark): Uint8
   const mutationVia: number[] = [];
   const seedRun: number[] = [];
   for (let e = 0; e < c.events.size; e++) {
-    if (c.via[e] !== NOT_MUTATION) mutationVia.push(e, c.via[e]!);
-    if (c.seedRun[e] !== -1) seedRun.push(e, c.seedRun[e]!);
+    if (c.isMutation(e)) mutationVia.push(e, c.viaOf(e));
+    if (c.seedRunOf(e) !== -1) seedRun.push(e, c.seedRunOf(e));
   }
   const hexOf = (t: IdTable) => toHex(t.bytes.subarray(0, 32 * t.size));
   const encoded: Encoded = {
@@ -152,21 +150,24 @@ function decodeColumns(c: StateColumns, raw: Encoded): void {
   const authors = c.authors.length;
   if (authors !== raw.authors.length) throw new TypeError('repeated author');
   const o = raw.origins;
-  for (let i = 0; i < o.length; i += 10) {
+  for (let i = 0; i < o.length; i += 8) {
     const g = handle(o[i], genotypes, false);
-    if (c.originKind[g] !== Kind.none) throw new TypeError('repeated origin');
+    if (c.hasOrigin(g)) throw new TypeError('repeated origin');
     const kind = o[i + 1];
     if (kind !== Kind.seed && kind !== Kind.mutation) throw new TypeError('bad origin kind');
-    c.originKind[g] = kind;
-    c.originEvent[g] = handle(o[i + 2], events, false);
-    c.originAuthor[g] = handle(o[i + 3], authors, false);
-    c.originRun[g] = handle(o[i + 4], events);
-    c.originVia[g] = handle(o[i + 5], events);
-    c.originGeneration[g] = o[i + 6]!;
-    c.originParent[g] = handle(o[i + 7], genotypes);
-    c.originMate[g] = handle(o[i + 8], genotypes);
-    c.originOps[g] = o[i + 9]!;
-    c.origins += 1;
+    const generation = o[i + 4];
+    const ops = o[i + 7];
+    if (typeof generation !== 'number' || !Number.isInteger(ops)) throw new TypeError('bad origin');
+    c.setOrigin(
+      g,
+      kind,
+      handle(o[i + 2], events, false),
+      handle(o[i + 3], authors, false),
+      generation,
+      handle(o[i + 5], genotypes),
+      handle(o[i + 6], genotypes),
+      ops!,
+    );
   }
   const evaluations = fromHex(raw.bestEvaluations);
   const vectors = new Map(raw.bestVectors);
@@ -174,33 +175,22 @@ function decodeColumns(c: StateColumns, raw: Encoded): void {
   if (evaluations.length !== (32 * b.length) / 5) throw new TypeError('bad best evaluations');
   for (let i = 0, j = 0; i < b.length; i += 5, j += 32) {
     const g = handle(b[i], genotypes, false);
-    if (c.bestAuthor[g] !== -1) throw new TypeError('repeated best');
-    c.bestAuthor[g] = handle(b[i + 1], authors, false);
-    c.bestRun[g] = handle(b[i + 2], events, false);
-    c.bestSolved[g] = b[i + 3] === 1 ? 1 : 0;
-    const fitness = b[i + 4];
-    if (typeof fitness === 'number') {
-      c.bestFitness[g] = fitness;
-    } else {
-      const vector = vectors.get(g);
-      if (!Array.isArray(vector)) throw new TypeError('missing vector fitness');
-      c.bestFitness[g] = NaN;
-      c.bestVector.set(g, vector);
-    }
-    c.bestEvaluation.set(evaluations.subarray(j, j + 32), 32 * g);
-    c.bests += 1;
+    if (c.hasBest(g)) throw new TypeError('repeated best');
+    const fitness = b[i + 4] ?? vectors.get(g);
+    if (typeof fitness !== 'number' && !Array.isArray(fitness)) throw new TypeError('bad fitness');
+    const author = handle(b[i + 1], authors, false);
+    const run = handle(b[i + 2], events, false);
+    c.setBest(g, fitness, evaluations, j, author, run, b[i + 3] === 1);
   }
   for (let i = 0; i < raw.mutationVia.length; i += 2) {
     const e = handle(raw.mutationVia[i], events, false);
-    if (c.via[e] !== NOT_MUTATION) throw new TypeError('repeated mutation');
-    c.via[e] = handle(raw.mutationVia[i + 1], events);
-    c.mutations += 1;
+    if (c.isMutation(e)) throw new TypeError('repeated mutation');
+    c.setVia(e, handle(raw.mutationVia[i + 1], events));
   }
   for (let i = 0; i < raw.seedRun.length; i += 2) {
     const e = handle(raw.seedRun[i], events, false);
-    if (c.seedRun[e] !== -1) throw new TypeError('repeated seed');
-    c.seedRun[e] = handle(raw.seedRun[i + 1], events, false);
-    c.seeds += 1;
+    if (c.seedRunOf(e) !== -1) throw new TypeError('repeated seed');
+    c.setSeedRun(e, handle(raw.seedRun[i + 1], events, false));
   }
 }
 

@@ -6,7 +6,6 @@ import { ColumnJoins } from './column-joins.js';
 import type { Fitness } from './fitness.js';
 import { compareFitness, primaryFitness } from './fitness.js';
 import type { ProjectionState, SelectionFacts } from './state.js';
-import { Kind, NOT_MUTATION } from './state-columns.js';
 
 /** One kept generation of a run. */
 export interface GenerationSummary {
@@ -122,7 +121,7 @@ function generationSummary(
   for (const id of s.survivors) {
     const g = c.genotypes.findHex(id);
     families.add(g < 0 ? id : joins.familyOf(g));
-    if (g < 0 || c.bestAuthor[g] === -1) continue;
+    if (g < 0 || !c.hasBest(g)) continue;
     const f = primaryFitness(c.fitnessOf(g));
     sum += f;
     n += 1;
@@ -168,9 +167,9 @@ function authorCredit(
   const c = state.columns;
   const byIndex = new Array<number>(c.authors.length).fill(0);
   for (let g = 0; g < c.genotypes.size; g++) {
-    if (c.originKind[g] === Kind.none) continue;
-    const parent = c.originParent[g]!;
-    if (parent === -1 || c.bestAuthor[g] === -1 || c.bestAuthor[parent] === -1) continue;
+    if (!c.hasOrigin(g)) continue;
+    const parent = c.parentOf(g);
+    if (parent === -1 || !c.hasBest(g) || !c.hasBest(parent)) continue;
     if (compareFitness(c.fitnessOf(g), c.fitnessOf(parent)) > 0) byIndex[c.originAuthor[g]!]! += 1;
   }
   const improvements = new Map<PublicKey, number>();
@@ -209,7 +208,7 @@ export function finalize(state: ProjectionState): ProjectionView {
   // Per-run counts that need the run of each mutation (joined through deps), by run handle.
   const mutationsOf = new Map<number, number>();
   for (let e = 0; e < c.events.size; e++) {
-    if (c.via[e] === NOT_MUTATION) continue;
+    if (!c.isMutation(e)) continue;
     const run = joins.runOf(e);
     mutationsOf.set(run, (mutationsOf.get(run) ?? 0) + 1);
   }
