@@ -16,6 +16,8 @@ import { LevelStore } from '../ledger/level-store.js';
 import type { MemoryStore } from '../ledger/memory-store.js';
 import { foldStoredBlocks } from '../projections/fold-stored.js';
 import {
+  decodeState,
+  encodeState,
   exactValue,
   finalize,
   evolve,
@@ -206,6 +208,20 @@ describe('rebuilding projections from a store in batches', () => {
         },
       ),
       fcParams({ numRuns: 20 }),
+    );
+  });
+
+  it('saves a state that its cache opens as the same state (columns, vector fitness and all)', async () => {
+    await fc.assert(
+      fc.asyncProperty(experiment, async (x) => {
+        const state = await rebuilt(await storeOf(x), 0, 64);
+        const watermark = { position: 7, block: null };
+        const opened = decodeState(encodeState(state, watermark));
+        expect(opened.watermark).toEqual(watermark);
+        expect(comparable(opened.state)).toEqual(comparable(state));
+        expect(projectionHash(finalize(opened.state))).toBe(projectionHash(finalize(state)));
+      }),
+      fcParams({ numRuns: 10 }),
     );
   });
 
