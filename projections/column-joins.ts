@@ -7,8 +7,9 @@ const ON_PATH = -3;
 /**
  * The joins a finalisation makes over every genotype and mutation, on
  * handles (see state-columns.ts): the run of an event and the family of a
- * genotype, memoised in typed arrays. The same walks as {@link runOfEvent}
- * and {@link familyOf}, which answer single queries by hex id.
+ * genotype, memoised in typed arrays. The same walks as `runOfEvent`
+ * (run-of.ts) and `familyOf` (families.ts), which answer single queries by
+ * hex id.
  */
 export class ColumnJoins {
   readonly #c: StateColumns;

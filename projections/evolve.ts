@@ -124,7 +124,8 @@ const digit = (code: number): number => (code <= 57 ? code - 48 : code - 87);
  */
 function compareWithHex(bytes: Uint8Array, at: number, hex: string): number {
   for (let i = 0; i < 32; i++) {
-    const d = bytes[at + i]! - ((digit(hex.charCodeAt(2 * i)) << 4) | digit(hex.charCodeAt(2 * i + 1)));
+    const d =
+      bytes[at + i]! - ((digit(hex.charCodeAt(2 * i)) << 4) | digit(hex.charCodeAt(2 * i + 1)));
     if (d !== 0) return d;
   }
   return 0;

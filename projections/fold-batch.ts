@@ -87,7 +87,8 @@ export function foldBatch(state: ProjectionState, batch: FoldBatch, ids: IdCache
   const totals: (AuthorTotals | undefined)[] = [];
   const admit = (block: number, ref: number): boolean => {
     const author = authors[block]!;
-    if (dedup) return admitKnown(state, idAt<EventId>(sources[ref >>> 24]!, ref & 0xffffff), author);
+    if (dedup)
+      return admitKnown(state, idAt<EventId>(sources[ref >>> 24]!, ref & 0xffffff), author);
     countKnown(state, (totals[block] ??= authorTotals(state, author)));
     return true;
   };

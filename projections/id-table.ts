@@ -152,7 +152,8 @@ export class IdTable {
     const own = this.#bytes;
     for (let h = 0; h < this.#size; h++) {
       const at = 32 * h;
-      let slot = (own[at]! | (own[at + 1]! << 8) | (own[at + 2]! << 16) | (own[at + 3]! << 24)) & mask;
+      let slot =
+        (own[at]! | (own[at + 1]! << 8) | (own[at + 2]! << 16) | (own[at + 3]! << 24)) & mask;
       while (slots[slot] !== EMPTY) slot = (slot + 1) & mask;
       slots[slot] = h + 1;
     }

@@ -1,7 +1,5 @@
-import { fromHex, toHex } from '../crypto/index.js';
 import type { BlockId, PublicKey } from '../crypto/index.js';
 import { ProjectionError } from './errors.js';
-import type { IdTable } from './id-table.js';
 import { initialState } from './state.js';
 import type { ProjectionState } from './state.js';
 import { Kind } from './state-columns.js';
@@ -16,29 +14,46 @@ export interface Watermark {
 }
 
 const FORMAT = 'evoledger-projection-state';
-const VERSION = 3;
+const VERSION = 4;
 
-interface Encoded {
+/** The columns of one genotype each, written in this order (see state-columns.ts). */
+const GENOTYPE_COLUMNS = [
+  'originKind',
+  'originEvent',
+  'originAuthor',
+  'originGeneration',
+  'originParent',
+  'originMate',
+  'originOps',
+  'bestEvaluation',
+  'bestAuthor',
+  'bestRun',
+  'bestFitness',
+  'bestSolved',
+] as const;
+/** The columns of one event each. */
+const EVENT_COLUMNS = ['via', 'seedRun'] as const;
+
+/** Elements a column holds per genotype or event. */
+const perEntry = (name: string): number => (name === 'bestEvaluation' ? 32 : 1);
+
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
+/** The JSON head of a cache; the columns follow it as raw bytes. */
+interface Header {
   format: string;
   v: number;
+  /** Columns are written in this machine's byte order; another refuses the cache. */
+  littleEndian: boolean;
   watermark: Watermark;
   events: number;
   unknown: number;
-  /** The genotype ids and the event ids of the columns, 64 hex digits each, in handle order. */
-  genotypes: string;
-  events_: string;
+  /** Genotype and event ids held (the columns' lengths). */
+  genotypes: number;
+  eventIds: number;
   authors: PublicKey[];
-  /** [genotype, kind, event, author, generation, parent, mate, ops] per origin (handles; -1 none). */
-  origins: number[];
-  /** [genotype, author, run, solved, fitness (null for a vector)] per genotype with a best. */
-  best: (number | null)[];
-  /** The best evaluations' ids, in the order of `best`. */
-  bestEvaluations: string;
   /** [genotype, vector] of the bests with vector fitness. */
   bestVectors: [number, number[]][];
-  /** [mutation, via] pairs; [seed event, run] pairs (handles). */
-  mutationVia: number[];
-  seedRun: number[];
   small: {
     runs: unknown[];
     selections: unknown[];
@@ -52,67 +67,43 @@ interface Encoded {
 const utf8 = new TextEncoder();
 const fromUtf8 = new TextDecoder();
 
+/** The bytes of the first `n` elements of a typed array (a view, no copy). */
+function bytesOf(a: Uint8Array | Int32Array | Float64Array, n: number): Uint8Array {
+  return new Uint8Array(a.buffer, a.byteOffset, n * a.BYTES_PER_ELEMENT);
+}
+
+/** Each section of a cache after its head, in order, as views of the state's own memory. */
+function sections(c: StateColumns, genotypes: number, events: number): Uint8Array[] {
+  return [
+    c.genotypes.bytes.subarray(0, 32 * genotypes),
+    c.events.bytes.subarray(0, 32 * events),
+    ...GENOTYPE_COLUMNS.map((name) => bytesOf(c[name], genotypes * perEntry(name))),
+    ...EVENT_COLUMNS.map((name) => bytesOf(c[name], events)),
+  ];
+}
+
+const align8 = (n: number): number => (n + 7) & ~7;
+
 /**
  * Encodes a state built from a store (distinct events) and its watermark.
- * The cache is a local shortcut, never hashed, signed or sent, so it is
- * JSON (V8 writes and parses it far faster than canonical CBOR, and keeps
- * every finite double exactly), with the large tables as their columns:
- * flat number arrays of handles over the tables of ids.
+ * The cache is a local shortcut, never hashed, signed or sent: a JSON head
+ * (the small tables; V8 writes and parses JSON fast and keeps every finite
+ * double exactly), then the state's columns and id tables as their raw
+ * bytes, which open with a copy each rather than a parse.
  */
 export function encodeState(state: ProjectionState, watermark: Watermark): Uint8Array {
   const c = state.columns;
-  const origins: number[] = [];
-  const best: (number | null)[] = [];
-  const bestVectors: [number, number[]][] = [];
-  const evaluations: string[] = [];
-  for (let g = 0; g < c.genotypes.size; g++) {
-    if (c.hasOrigin(g)) {
-      origins.push(
-        g,
-        c.originKind[g]!,
-        c.originEvent[g]!,
-        c.originAuthor[g]!,
-        c.originGeneration[g]!,
-        c.parentOf(g),
-        c.mateOf(g),
-        c.originOps[g]!,
-      );
-    }
-    if (c.hasBest(g)) {
-      const vector = c.bestVector.get(g);
-      best.push(
-        g,
-        c.bestAuthorOf(g),
-        c.bestRun[g]!,
-        c.bestSolved[g]!,
-        vector === undefined ? c.bestFitness[g]! : null,
-      );
-      if (vector !== undefined) bestVectors.push([g, [...vector]]);
-      evaluations.push(c.bestEvaluationId(g));
-    }
-  }
-  const mutationVia: number[] = [];
-  const seedRun: number[] = [];
-  for (let e = 0; e < c.events.size; e++) {
-    if (c.isMutation(e)) mutationVia.push(e, c.viaOf(e));
-    if (c.seedRunOf(e) !== -1) seedRun.push(e, c.seedRunOf(e));
-  }
-  const hexOf = (t: IdTable) => toHex(t.bytes.subarray(0, 32 * t.size));
-  const encoded: Encoded = {
+  const header: Header = {
     format: FORMAT,
     v: VERSION,
+    littleEndian: LITTLE_ENDIAN,
     watermark: { position: watermark.position, block: watermark.block },
     events: state.events,
     unknown: state.unknown,
-    genotypes: hexOf(c.genotypes),
-    events_: hexOf(c.events),
+    genotypes: c.genotypes.size,
+    eventIds: c.events.size,
     authors: c.authors,
-    origins,
-    best,
-    bestEvaluations: evaluations.join(''),
-    bestVectors,
-    mutationVia,
-    seedRun,
+    bestVectors: [...c.bestVector].map(([g, v]) => [g, [...v]]),
     small: {
       runs: [...state.runs.values()],
       selections: [...state.selections.values()],
@@ -122,76 +113,96 @@ export function encodeState(state: ProjectionState, watermark: Watermark): Uint8
       authors: [...state.authors],
     },
   };
-  return utf8.encode(JSON.stringify(encoded));
+  const head = utf8.encode(JSON.stringify(header));
+  const parts = sections(c, c.genotypes.size, c.events.size);
+  let size = align8(4 + head.length);
+  for (const p of parts) size += align8(p.length);
+  const out = new Uint8Array(size);
+  new DataView(out.buffer).setUint32(0, head.length, true);
+  out.set(head, 4);
+  let at = align8(4 + head.length);
+  for (const p of parts) {
+    out.set(p, at);
+    at += align8(p.length);
+  }
+  return out;
 }
 
-/** Interns the ids of a hex table, in order, so that their handles are their indexes. */
-function internAll(hex: string, add: (bytes: Uint8Array, offset: number) => number): number {
-  if (typeof hex !== 'string' || hex.length % 64 !== 0) throw new TypeError('bad id table');
-  const bytes = fromHex(hex);
-  const n = bytes.length / 32;
-  for (let i = 0; i < n; i++) if (add(bytes, 32 * i) !== i) throw new TypeError('repeated id');
-  return n;
-}
-
-/** Checks a handle read from a cache: -1 when `optional`, else in [0, n). */
-function handle(x: unknown, n: number, optional = true): number {
-  if (!Number.isInteger(x) || (x as number) < (optional ? -1 : 0) || (x as number) >= n) {
-    throw new TypeError(`bad handle ${String(x)}`);
+/** Checks a count or reference read from a cache: an integer in [0, n]. */
+function upTo(x: unknown, n: number): number {
+  if (!Number.isInteger(x) || (x as number) < 0 || (x as number) > n) {
+    throw new TypeError(`bad reference ${String(x)}`);
   }
   return x as number;
 }
 
-/** Fills the columns of `c` from a decoded cache. */
-function decodeColumns(c: StateColumns, raw: Encoded): void {
-  const genotypes = internAll(raw.genotypes, (b, o) => c.genotype(b, o));
-  const events = internAll(raw.events_, (b, o) => c.event(b, o));
-  for (const a of raw.authors) c.author(a);
+/**
+ * Fills the columns of `c` from a cache's sections (after its head, at
+ * `at`), then checks every reference and counts what the columns hold.
+ */
+function decodeColumns(c: StateColumns, header: Header, bytes: Uint8Array, at: number): void {
+  const genotypes = upTo(header.genotypes, 2 ** 31);
+  const events = upTo(header.eventIds, 2 ** 31);
+  for (const a of header.authors) c.author(a);
   const authors = c.authors.length;
-  if (authors !== raw.authors.length) throw new TypeError('repeated author');
-  const o = raw.origins;
-  for (let i = 0; i < o.length; i += 8) {
-    const g = handle(o[i], genotypes, false);
-    if (c.hasOrigin(g)) throw new TypeError('repeated origin');
-    const kind = o[i + 1];
-    if (kind !== Kind.seed && kind !== Kind.mutation) throw new TypeError('bad origin kind');
-    const generation = o[i + 4];
-    const ops = o[i + 7];
-    if (typeof generation !== 'number' || !Number.isInteger(ops)) throw new TypeError('bad origin');
-    c.setOrigin(
-      g,
-      kind,
-      handle(o[i + 2], events, false),
-      handle(o[i + 3], authors, false),
-      generation,
-      handle(o[i + 5], genotypes),
-      handle(o[i + 6], genotypes),
-      ops!,
-    );
+  if (authors !== header.authors.length) throw new TypeError('repeated author');
+  c.reserve(genotypes, events);
+  // The state's own (empty) columns give each section's length.
+  const parts = sections(c, genotypes, events);
+  let size = at;
+  for (const p of parts) size += align8(p.length);
+  if (size !== bytes.length) throw new TypeError('cache length does not match its head');
+  const [genotypeIds, eventIds] = parts;
+  for (let i = 0; i < genotypes; i++) {
+    if (c.genotype(bytes, at + 32 * i) !== i) throw new TypeError('repeated genotype id');
   }
-  const evaluations = fromHex(raw.bestEvaluations);
-  const vectors = new Map(raw.bestVectors);
-  const b = raw.best;
-  if (evaluations.length !== (32 * b.length) / 5) throw new TypeError('bad best evaluations');
-  for (let i = 0, j = 0; i < b.length; i += 5, j += 32) {
-    const g = handle(b[i], genotypes, false);
-    if (c.hasBest(g)) throw new TypeError('repeated best');
-    const fitness = b[i + 4] ?? vectors.get(g);
-    if (typeof fitness !== 'number' && !Array.isArray(fitness)) throw new TypeError('bad fitness');
-    const author = handle(b[i + 1], authors, false);
-    const run = handle(b[i + 2], events, false);
-    c.setBest(g, fitness, evaluations, j, author, run, b[i + 3] === 1);
+  at += align8(genotypeIds!.length);
+  for (let i = 0; i < events; i++) {
+    if (c.event(bytes, at + 32 * i) !== i) throw new TypeError('repeated event id');
   }
-  for (let i = 0; i < raw.mutationVia.length; i += 2) {
-    const e = handle(raw.mutationVia[i], events, false);
-    if (c.isMutation(e)) throw new TypeError('repeated mutation');
-    c.setVia(e, handle(raw.mutationVia[i + 1], events));
+  at += align8(eventIds!.length);
+  // Views of the columns as they are now (interning did not grow them: reserved).
+  for (const view of sections(c, genotypes, events).slice(2)) {
+    view.set(bytes.subarray(at, at + view.length));
+    at += align8(view.length);
   }
-  for (let i = 0; i < raw.seedRun.length; i += 2) {
-    const e = handle(raw.seedRun[i], events, false);
-    if (c.seedRunOf(e) !== -1) throw new TypeError('repeated seed');
-    c.setSeedRun(e, handle(raw.seedRun[i + 1], events, false));
+
+  for (const [g, vector] of header.bestVectors) {
+    if (!c.hasBest(upTo(g, genotypes - 1)) || !Array.isArray(vector)) {
+      throw new TypeError('bad vector fitness');
+    }
+    c.bestVector.set(g, vector);
   }
+  let origins = 0;
+  let bests = 0;
+  for (let g = 0; g < genotypes; g++) {
+    const kind = c.originKind[g];
+    if (kind !== Kind.none) {
+      if (kind !== Kind.seed && kind !== Kind.mutation) throw new TypeError('bad origin kind');
+      upTo(c.originEvent[g], events - 1);
+      upTo(c.originAuthor[g], authors - 1);
+      upTo(c.originParent[g], genotypes);
+      upTo(c.originMate[g], genotypes);
+      origins += 1;
+    }
+    if (upTo(c.bestAuthor[g], authors) !== 0) {
+      upTo(c.bestRun[g], events - 1);
+      if (Number.isNaN(c.bestFitness[g]) && !c.bestVector.has(g)) {
+        throw new TypeError('missing vector fitness');
+      }
+      bests += 1;
+    }
+  }
+  let mutations = 0;
+  let seeds = 0;
+  for (let e = 0; e < events; e++) {
+    if (upTo(c.via[e], events + 1) !== 0) mutations += 1;
+    if (upTo(c.seedRun[e], events) !== 0) seeds += 1;
+  }
+  c.origins = origins;
+  c.bests = bests;
+  c.mutations = mutations;
+  c.seeds = seeds;
 }
 
 /**
@@ -199,17 +210,29 @@ function decodeColumns(c: StateColumns, raw: Encoded): void {
  * another format version, or damaged (the caller rebuilds from the log).
  */
 export function decodeState(bytes: Uint8Array): { state: ProjectionState; watermark: Watermark } {
-  let raw: Encoded;
+  let header: Header;
+  let at: number;
   try {
-    raw = JSON.parse(fromUtf8.decode(bytes)) as Encoded;
+    const length = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint32(
+      0,
+      true,
+    );
+    header = JSON.parse(fromUtf8.decode(bytes.subarray(4, 4 + length))) as Header;
+    at = align8(4 + length);
   } catch (err) {
     throw new ProjectionError('STALE_CACHE', 'projection cache does not parse', { cause: err });
   }
-  if (raw === null || typeof raw !== 'object' || raw.format !== FORMAT || raw.v !== VERSION) {
+  if (
+    header === null ||
+    typeof header !== 'object' ||
+    header.format !== FORMAT ||
+    header.v !== VERSION ||
+    header.littleEndian !== LITTLE_ENDIAN
+  ) {
     throw new ProjectionError('STALE_CACHE', 'projection cache has another format version');
   }
   try {
-    const small = raw.small as unknown as {
+    const small = header.small as unknown as {
       runs: ProjectionState['runs'] extends Map<unknown, infer V> ? V[] : never;
       selections: ProjectionState['selections'] extends Map<unknown, infer V> ? V[] : never;
     } & {
@@ -221,17 +244,20 @@ export function decodeState(bytes: Uint8Array): { state: ProjectionState; waterm
         : never;
     };
     const state = initialState({ distinct: true });
-    decodeColumns(state.columns, raw);
+    decodeColumns(state.columns, header, bytes, at);
     for (const r of small.runs) state.runs.set(r.id, r);
     for (const s of small.selections) state.selections.set(s.id, s);
     for (const [k, v] of small.runBest) state.runBest.set(k, v);
     for (const [k, v] of small.champions) state.champions.set(k, v);
     for (const [k, v] of small.runTotals) state.runTotals.set(k, v);
     for (const [k, v] of small.authors) state.authors.set(k, v);
-    state.events = raw.events;
-    state.unknown = raw.unknown;
-    if (!Number.isSafeInteger(raw.watermark.position)) throw new TypeError('bad watermark');
-    return { state, watermark: { position: raw.watermark.position, block: raw.watermark.block } };
+    state.events = header.events;
+    state.unknown = header.unknown;
+    if (!Number.isSafeInteger(header.watermark.position)) throw new TypeError('bad watermark');
+    return {
+      state,
+      watermark: { position: header.watermark.position, block: header.watermark.block },
+    };
   } catch (err) {
     throw new ProjectionError('STALE_CACHE', 'projection cache is damaged', { cause: err });
   }

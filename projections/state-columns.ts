@@ -248,7 +248,9 @@ export class StateColumns {
 
   /** The fitness of the best evaluation held for genotype `g` (which must have one). */
   fitnessOf(g: number): Fitness {
-    return this.bestVector.size === 0 ? this.bestFitness[g]! : (this.bestVector.get(g) ?? this.bestFitness[g]!);
+    return this.bestVector.size === 0
+      ? this.bestFitness[g]!
+      : (this.bestVector.get(g) ?? this.bestFitness[g]!);
   }
 
   /**

@@ -164,17 +164,19 @@ function authorCredit(
   champions: readonly ChampionSummary[],
 ): AuthorCredit[] {
   // Per author index: mutations whose child measured better than its parent.
-  const c = state.columns;
-  const byIndex = new Array<number>(c.authors.length).fill(0);
-  for (let g = 0; g < c.genotypes.size; g++) {
-    if (!c.hasOrigin(g)) continue;
-    const parent = c.parentOf(g);
-    if (parent === -1 || !c.hasBest(g) || !c.hasBest(parent)) continue;
-    if (compareFitness(c.fitnessOf(g), c.fitnessOf(parent)) > 0) byIndex[c.originAuthor[g]!]! += 1;
+  const columns = state.columns;
+  const byIndex = new Array<number>(columns.authors.length).fill(0);
+  for (let g = 0; g < columns.genotypes.size; g++) {
+    if (!columns.hasOrigin(g)) continue;
+    const parent = columns.parentOf(g);
+    if (parent === -1 || !columns.hasBest(g) || !columns.hasBest(parent)) continue;
+    if (compareFitness(columns.fitnessOf(g), columns.fitnessOf(parent)) > 0) {
+      byIndex[columns.originAuthor[g]!]! += 1;
+    }
   }
   const improvements = new Map<PublicKey, number>();
   byIndex.forEach((n, i) => {
-    if (n > 0) improvements.set(c.authors[i]!, n);
+    if (n > 0) improvements.set(columns.authors[i]!, n);
   });
   const produced = new Map<PublicKey, number>();
   for (const c of champions) {

@@ -216,10 +216,23 @@ describe('rebuilding projections from a store in batches', () => {
       fc.asyncProperty(experiment, async (x) => {
         const state = await rebuilt(await storeOf(x), 0, 64);
         const watermark = { position: 7, block: null };
-        const opened = decodeState(encodeState(state, watermark));
+        const bytes = encodeState(state, watermark);
+        const opened = decodeState(bytes);
         expect(opened.watermark).toEqual(watermark);
         expect(comparable(opened.state)).toEqual(comparable(state));
         expect(projectionHash(finalize(opened.state))).toBe(projectionHash(finalize(state)));
+        // Cut short, or with a column entry naming an id it does not hold: refused.
+        expect(() => decodeState(bytes.subarray(0, bytes.length - 8))).toThrow(
+          expect.objectContaining({ code: 'STALE_CACHE' }),
+        );
+        const n = state.columns.events.size;
+        if (n > 0) {
+          // The last column (seeds' runs, 4 bytes an event, padded to 8) ends the cache.
+          const bad = bytes.slice();
+          const last = bad.length - ((4 * n + 7) & ~7) + 4 * (n - 1);
+          new DataView(bad.buffer).setInt32(last, 0x7fffffff, true);
+          expect(() => decodeState(bad)).toThrow(expect.objectContaining({ code: 'STALE_CACHE' }));
+        }
       }),
       fcParams({ numRuns: 10 }),
     );
