@@ -42,7 +42,7 @@ abstract class ColumnTable<K extends string, V> implements ReadonlyTable<K, V> {
 
   *keys(): IterableIterator<K> {
     const t = this.table;
-    for (let h = 0; h < t.size; h++) if (this.held(h)) yield t.hex<K & EventId>(h) as K;
+    for (let h = 0; h < t.size; h++) if (this.held(h)) yield t.hex<K & EventId>(h);
   }
 
   *values(): IterableIterator<V> {
@@ -53,7 +53,7 @@ abstract class ColumnTable<K extends string, V> implements ReadonlyTable<K, V> {
   *entries(): IterableIterator<[K, V]> {
     const t = this.table;
     for (let h = 0; h < t.size; h++) {
-      if (this.held(h)) yield [t.hex<K & EventId>(h) as K, this.at(h)];
+      if (this.held(h)) yield [t.hex<K & EventId>(h), this.at(h)];
     }
   }
 
