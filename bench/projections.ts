@@ -38,15 +38,24 @@ interface Measured<T> {
   readonly cpuMs: number;
   /** Peak JavaScript heap of this thread (worker threads have their own, small ones). */
   readonly peakHeapMiB: number;
+  /**
+   * Peak heap plus array buffers (typed columns, block bytes), sampled
+   * together: the heap alone misses what lives outside it.
+   */
+  readonly peakMemoryMiB: number;
 }
 
 /** Samples the heap while `fn` runs; returns its result, the time it took and the peak heap. */
 async function measured<T>(fn: () => Promise<T>): Promise<Measured<T>> {
   (globalThis as { gc?: () => void }).gc?.();
-  let peak = process.memoryUsage().heapUsed;
+  let peak = 0;
+  let peakMemory = 0;
   const sample = () => {
-    peak = Math.max(peak, process.memoryUsage().heapUsed);
+    const { heapUsed, arrayBuffers } = process.memoryUsage();
+    peak = Math.max(peak, heapUsed);
+    peakMemory = Math.max(peakMemory, heapUsed + arrayBuffers);
   };
+  sample();
   const timer = setInterval(sample, 20);
   const started = performance.now();
   const cpu = process.cpuUsage();
@@ -55,7 +64,13 @@ async function measured<T>(fn: () => Promise<T>): Promise<Measured<T>> {
     const ms = performance.now() - started;
     const used = process.cpuUsage(cpu);
     sample();
-    return { value, ms, cpuMs: (used.user + used.system) / 1000, peakHeapMiB: peak / MiB };
+    return {
+      value,
+      ms,
+      cpuMs: (used.user + used.system) / 1000,
+      peakHeapMiB: peak / MiB,
+      peakMemoryMiB: peakMemory / MiB,
+    };
   } finally {
     clearInterval(timer);
   }
@@ -133,6 +148,7 @@ function row(step: string, n: number, m: Measured<unknown>): Row {
     'per s (wall)': Math.round(n / (m.ms / 1000)),
     'per s (cpu)': Math.round(n / (m.cpuMs / 1000)),
     'peak heap MiB': Math.round(m.peakHeapMiB),
+    'peak heap+buffers MiB': Math.round(m.peakMemoryMiB),
   };
 }
 
@@ -310,6 +326,9 @@ export async function run(args: string[]): Promise<void> {
       rebuildEventsPerCpuSecond: Math.round(events / (rebuild.cpuMs / 1000)),
       rebuildGoalMet: rate >= 300_000,
       rebuildPeakHeapMiB: Math.round(rebuild.peakHeapMiB),
+      rebuildPeakMemoryMiB: Math.round(rebuild.peakMemoryMiB),
+      rebuildOnThisThreadPeakHeapMiB: inline ? Math.round(inline.peakHeapMiB) : null,
+      rebuildOnThisThreadPeakMemoryMiB: inline ? Math.round(inline.peakMemoryMiB) : null,
       rebuildOnThisThreadEventsPerSecond: inline ? Math.round(events / (inline.ms / 1000)) : null,
       rebuildOnThisThreadEventsPerCpuSecond: inline
         ? Math.round(events / (inline.cpuMs / 1000))

@@ -1,5 +1,4 @@
 import type { EventId } from '../crypto/index.js';
-import { primaryFitness } from './fitness.js';
 import type { ProjectionState, SelectionFacts } from './state.js';
 
 /** A selection that lost to a competitor with the same `previous`. */
@@ -142,8 +141,8 @@ export function measuredScore(state: ProjectionState): SelectionScore {
   return (s) => {
     let best = -Infinity;
     for (const g of s.survivors) {
-      const b = state.bestOf.get(g);
-      if (b !== undefined) best = Math.max(best, primaryFitness(b.fitness));
+      const b = state.columns.primaryBestOf(g);
+      if (b !== undefined) best = Math.max(best, b);
     }
     return best === -Infinity ? s.best : best;
   };

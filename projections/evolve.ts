@@ -1,11 +1,13 @@
+import { idAt } from '../crypto/index.js';
 import type { EventId, GenotypeId, PublicKey, RealmId } from '../crypto/index.js';
 import type { Fitness } from './fitness.js';
 import { checkEvidence } from '../ledger/index.js';
 import type { EventOf, LedgerEvent, SelectionBody, TaskRef } from '../ledger/index.js';
 import { addExact } from './exact-sum.js';
 import { compareFitness, taskKey } from './fitness.js';
-import { betterOrigin } from './origin.js';
-import type { AuthorTotals, BestFacts, OriginFacts, ProjectionState, RunTotals } from './state.js';
+import type { AuthorTotals, BestFacts, ProjectionState, RunTotals } from './state.js';
+import { Kind } from './state-columns.js';
+import type { StateColumns } from './state-columns.js';
 
 function runTotals(state: ProjectionState, run: EventId): RunTotals {
   let t = state.runTotals.get(run);
@@ -16,7 +18,8 @@ function runTotals(state: ProjectionState, run: EventId): RunTotals {
   return t;
 }
 
-function authorTotals(state: ProjectionState, author: PublicKey): AuthorTotals {
+/** The totals of `author`, made if new (the object stays the same as long as the state lives). */
+export function authorTotals(state: ProjectionState, author: PublicKey): AuthorTotals {
   let t = state.authors.get(author);
   if (t === undefined) {
     t = { evaluations: 0, evaluationEvents: 0, mutations: 0, seeds: 0, selections: 0, events: 0 };
@@ -25,29 +28,107 @@ function authorTotals(state: ProjectionState, author: PublicKey): AuthorTotals {
   return t;
 }
 
-function keepOrigin(state: ProjectionState, genotype: GenotypeId, origin: OriginFacts): void {
-  const held = state.origins.get(genotype);
-  if (held === undefined || betterOrigin(origin, held, genotype))
-    state.origins.set(genotype, origin);
+/** True when `a` (at `aOff` in `aBytes`) is smaller than `b` (at `bOff`), as hex strings compare. */
+function smallerId(aBytes: Uint8Array, aOff: number, bBytes: Uint8Array, bOff: number): boolean {
+  for (let i = 0; i < 32; i++) {
+    const d = aBytes[aOff + i]! - bBytes[bOff + i]!;
+    if (d !== 0) return d < 0;
+  }
+  return false;
 }
 
 /**
- * True when a measurement beats the held best: higher fitness, then the
- * smaller genotype id, then the smaller evaluation id (the fixed tie-break
- * of DESIGN.md, "Merge"). Takes the fields, not a record, so that losing
- * measurements allocate nothing.
+ * Keeps an origin of genotype `g` if it is preferred over the one held
+ * (the rule of `betterOrigin` in origin.ts, on handles). Every argument is a
+ * handle (-1 for none) but `kind`, `generation` and `ops`.
+ */
+function keepOrigin(
+  c: StateColumns,
+  g: number,
+  kind: number,
+  event: number,
+  author: number,
+  generation: number,
+  parent: number,
+  mate: number,
+  ops: number,
+): void {
+  const held = c.originKind[g]!;
+  if (held !== Kind.none) {
+    const self = parent === g;
+    const heldSelf = c.parentOf(g) === g;
+    let better: boolean;
+    if (self !== heldSelf) better = heldSelf;
+    else if (generation !== c.originGeneration[g]) better = generation < c.originGeneration[g]!;
+    else if (kind !== held) better = kind === Kind.seed;
+    else better = c.events.compareHandles(event, c.originEvent[g]!) < 0;
+    if (!better) return;
+  }
+  c.setOrigin(g, kind, event, author, generation, parent, mate, ops);
+}
+
+/**
+ * True when a measurement of genotype `g` beats its best held: higher
+ * fitness, then the smaller evaluation id (the genotype is the same).
+ */
+function beatsBest(
+  c: StateColumns,
+  g: number,
+  fitness: Fitness,
+  evaluation: Uint8Array,
+  at: number,
+): boolean {
+  if (!c.hasBest(g)) return true;
+  const held = c.bestVector.size === 0 ? c.bestFitness[g]! : c.fitnessOf(g);
+  const order =
+    typeof fitness === 'number' && typeof held === 'number'
+      ? fitness === held
+        ? 0
+        : fitness > held
+          ? 1
+          : -1
+      : compareFitness(fitness, held);
+  if (order !== 0) return order > 0;
+  return smallerId(evaluation, at, c.bestEvaluation, 32 * g);
+}
+
+/**
+ * True when a measurement beats a held best of a run or task: higher
+ * fitness, then the smaller genotype id, then the smaller evaluation id
+ * (the fixed tie-break of DESIGN.md, "Merge"). Hex strings are made only
+ * on a tie.
  */
 function beats(
+  c: StateColumns,
   fitness: Fitness,
-  genotype: GenotypeId,
-  evaluation: EventId,
+  g: number,
+  evaluation: Uint8Array,
+  at: number,
   held: BestFacts | undefined,
 ): boolean {
   if (held === undefined) return true;
-  const c = compareFitness(fitness, held.fitness);
-  if (c !== 0) return c > 0;
-  if (genotype !== held.genotype) return genotype < held.genotype;
-  return evaluation < held.evaluation;
+  const order = compareFitness(fitness, held.fitness);
+  if (order !== 0) return order > 0;
+  const byGenotype = compareWithHex(c.genotypes.bytes, 32 * g, held.genotype);
+  if (byGenotype !== 0) return byGenotype < 0;
+  return compareWithHex(evaluation, at, held.evaluation) < 0;
+}
+
+/** The value of a lower-case hex digit's char code. */
+const digit = (code: number): number => (code <= 57 ? code - 48 : code - 87);
+
+/**
+ * Compares the 32 bytes at `at` in `bytes` with a hex id, as their hex
+ * strings compare (negative, 0 or positive), without making a string:
+ * fitness ties are common (a solved task), and each would make two.
+ */
+function compareWithHex(bytes: Uint8Array, at: number, hex: string): number {
+  for (let i = 0; i < 32; i++) {
+    const d =
+      bytes[at + i]! - ((digit(hex.charCodeAt(2 * i)) << 4) | digit(hex.charCodeAt(2 * i + 1)));
+    if (d !== 0) return d;
+  }
+  return 0;
 }
 
 // The champion key of the last evaluation seen: consecutive evaluations share
@@ -72,32 +153,43 @@ function championKeyOf(realm: string, task: TaskRef): { key: string; championKey
   return lastKey;
 }
 
-/** Best facts of an evaluation: allocated only when it beats something held. */
+/** Best facts of an evaluation (hex strings made here). */
 function bestFacts(
-  evaluation: EventId,
-  genotype: GenotypeId,
+  c: StateColumns,
+  evaluation: Uint8Array,
+  at: number,
+  g: number,
   author: PublicKey,
   run: EventId,
   fitness: Fitness,
   solved: boolean,
 ): BestFacts {
-  return { evaluation, genotype, author, run, fitness, solved };
+  const genotype = c.genotypes.hex<GenotypeId>(g);
+  return { evaluation: idAt<EventId>(evaluation, at), genotype, author, run, fitness, solved };
 }
 
-/** Folds an evaluation (its envelope's and body's fields) into the state. */
+/**
+ * Folds an evaluation into the state. Its id lies at `at` in `evaluation`;
+ * `run` is its run (hex, and `runHandle` its event handle), `g` the handle
+ * of its genotype, `author` its author (and `authorIndex` its index).
+ */
 export function foldEvaluation(
   state: ProjectionState,
-  id: EventId,
+  evaluation: Uint8Array,
+  at: number,
   realm: RealmId,
   author: PublicKey,
+  authorIndex: number,
   run: EventId,
-  genotype: GenotypeId,
+  runHandle: number,
+  g: number,
   task: TaskRef,
   fitness: Fitness,
   cost: number,
   solved: boolean,
   evaluations: number,
 ): void {
+  const c = state.columns;
   const totals = runTotals(state, run);
   totals.evaluations += evaluations;
   totals.evaluationEvents += 1;
@@ -107,55 +199,44 @@ export function foldEvaluation(
   byAuthor.evaluations += evaluations;
   byAuthor.evaluationEvents += 1;
 
+  if (beatsBest(c, g, fitness, evaluation, at)) {
+    c.setBest(g, fitness, evaluation, at, authorIndex, runHandle, solved);
+  }
   // Most evaluations beat nothing held: allocate the record only when one does.
   let best: BestFacts | undefined;
-  if (beats(fitness, genotype, id, state.bestOf.get(genotype))) {
-    best = bestFacts(id, genotype, author, run, fitness, solved);
-    state.bestOf.set(genotype, best);
-  }
-  if (beats(fitness, genotype, id, state.runBest.get(run))) {
-    best ??= bestFacts(id, genotype, author, run, fitness, solved);
+  if (beats(c, fitness, g, evaluation, at, state.runBest.get(run))) {
+    best = bestFacts(c, evaluation, at, g, author, run, fitness, solved);
     state.runBest.set(run, best);
   }
   const { key, championKey } = championKeyOf(realm, task);
-  if (beats(fitness, genotype, id, state.champions.get(championKey))) {
-    state.champions.set(championKey, {
-      ...(best ?? bestFacts(id, genotype, author, run, fitness, solved)),
-      realm,
-      task,
-      taskKey: key,
-    });
+  if (beats(c, fitness, g, evaluation, at, state.champions.get(championKey))) {
+    best ??= bestFacts(c, evaluation, at, g, author, run, fitness, solved);
+    state.champions.set(championKey, { ...best, realm, task, taskKey: key });
   }
 }
 
 /**
- * Folds a mutation into the state: `via` is its first dep (the parent's
- * origin event), `ops` the number of operators it applied.
+ * Folds a mutation into the state, all its ids as handles: `event` its
+ * own, `via` its first dep (the parent's origin event; -1 for none),
+ * `child`, `parent`, `mate` (-1 for none) genotypes; `ops` the number of
+ * operators it applied.
  */
 export function foldMutation(
   state: ProjectionState,
-  id: EventId,
+  event: number,
   author: PublicKey,
-  via: EventId | null,
-  child: GenotypeId,
-  parent: GenotypeId,
-  mate: GenotypeId | null,
+  authorIndex: number,
+  via: number,
+  child: number,
+  parent: number,
+  mate: number,
   generation: number,
   ops: number,
 ): void {
-  state.mutationVia.set(id, via);
+  const c = state.columns;
+  c.setVia(event, via);
   authorTotals(state, author).mutations += 1;
-  keepOrigin(state, child, {
-    event: id,
-    kind: 'mutation',
-    author,
-    run: null,
-    via,
-    generation,
-    parent,
-    mate,
-    ops,
-  });
+  keepOrigin(c, child, Kind.mutation, event, authorIndex, generation, parent, mate, ops);
 }
 
 /** Folds a selection into the state; `considered` is its number of deps. */
@@ -185,20 +266,14 @@ export function foldSelection(
 
 function onSeed(state: ProjectionState, e: EventOf<'seed'>): void {
   const b = e.body;
+  const c = state.columns;
   runTotals(state, b.run).seeds += 1;
-  state.seedRun.set(e.id, b.run);
+  const run = c.eventHex(b.run);
+  const event = c.eventHex(e.id);
+  const g = c.genotypeHex(b.genotype);
+  c.setSeedRun(event, run);
   authorTotals(state, e.author).seeds += 1;
-  keepOrigin(state, b.genotype, {
-    event: e.id,
-    kind: 'seed',
-    author: e.author,
-    run: b.run,
-    via: null,
-    generation: 0,
-    parent: null,
-    mate: null,
-    ops: 0,
-  });
+  keepOrigin(c, g, Kind.seed, event, c.author(e.author), 0, -1, -1, 0);
 }
 
 function onRun(state: ProjectionState, e: EventOf<'run'>): void {
@@ -227,6 +302,12 @@ export function admitKnown(state: ProjectionState, id: EventId, author: PublicKe
   return true;
 }
 
+/** Counts an event of a known kind from a source of distinct events (no duplicate check). */
+export function countKnown(state: ProjectionState, totals: AuthorTotals): void {
+  state.events += 1;
+  totals.events += 1;
+}
+
 /** Counts an event, unless it was folded before; false for a duplicate. */
 function admit(state: ProjectionState, id: EventId): boolean {
   if (state.seen !== null) {
@@ -236,6 +317,9 @@ function admit(state: ProjectionState, id: EventId): boolean {
   state.events += 1;
   return true;
 }
+
+/** An evaluation's id as bytes, for {@link foldEvaluation}. */
+const scratch = Buffer.alloc(32);
 
 /**
  * Folds one event into the state (the `evolve` of the decider pattern) and
@@ -252,13 +336,18 @@ export function evolve(state: ProjectionState, event: LedgerEvent): ProjectionSt
   switch (event.kind) {
     case 'evaluation': {
       const b = event.body;
+      const c = state.columns;
+      scratch.write(event.id, 'hex');
       foldEvaluation(
         state,
-        event.id,
+        scratch,
+        0,
         event.realm,
         event.author,
+        c.author(event.author),
         b.run,
-        b.genotype,
+        c.eventHex(b.run),
+        c.genotypeHex(b.genotype),
         b.task,
         b.fitness,
         b.cost,
@@ -269,14 +358,17 @@ export function evolve(state: ProjectionState, event: LedgerEvent): ProjectionSt
     }
     case 'mutation': {
       const b = event.body;
+      const c = state.columns;
+      const via = event.deps[0];
       foldMutation(
         state,
-        event.id,
+        c.eventHex(event.id),
         event.author,
-        event.deps[0] ?? null,
-        b.child,
-        b.parent,
-        b.mate ?? null,
+        c.author(event.author),
+        via === undefined ? -1 : c.eventHex(via),
+        c.genotypeHex(b.child),
+        c.genotypeHex(b.parent),
+        b.mate === undefined ? -1 : c.genotypeHex(b.mate),
         b.generation,
         b.ops.length,
       );

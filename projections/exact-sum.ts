@@ -9,7 +9,8 @@ export type ExactSum = number[];
 /** Adds `x` to the partials in place. */
 export function addExact(partials: ExactSum, x: number): void {
   let i = 0;
-  for (let j = 0; j < partials.length; j++) {
+  const n = partials.length;
+  for (let j = 0; j < n; j++) {
     let y = partials[j]!;
     if (Math.abs(x) < Math.abs(y)) {
       const t = x;
@@ -21,8 +22,10 @@ export function addExact(partials: ExactSum, x: number): void {
     if (lo !== 0) partials[i++] = lo;
     x = hi;
   }
-  partials.length = i;
-  partials.push(x);
+  // Written in place, the length cut only when partials merged: shrinking
+  // then pushing made V8 trim and regrow the array on every call (measured).
+  partials[i] = x;
+  if (n > i + 1) partials.length = i + 1;
 }
 
 /** The correctly rounded value of the partials. */

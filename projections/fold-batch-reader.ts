@@ -23,6 +23,8 @@ import type { FoldBatch } from './fold-batch.js';
  * the records of the bulk kinds read in place into rows, the others decoded.
  */
 
+const ASCII = /^[\x20-\x7e]*$/;
+
 /** The record version whose layout {@link readRow} knows, for each kind it reads. */
 const LAYOUT_VERSION = 1;
 
@@ -72,7 +74,13 @@ class Builder {
     return i;
   }
 
+  /** The task id of the last evaluation read (a cache only). */
+  lastTaskId: string | undefined;
+  #lastTask: { id: string; version: number; index: number } | undefined;
+
   task(id: string, version: number): number {
+    const last = this.#lastTask;
+    if (last !== undefined && last.id === id && last.version === version) return last.index;
     const key = `${version}@${id}`;
     let i = this.#taskIndex.get(key);
     if (i === undefined) {
@@ -80,6 +88,7 @@ class Builder {
       this.#tasks.push({ id, version });
       this.#taskIndex.set(key, i);
     }
+    this.#lastTask = { id, version, index: i };
     return i;
   }
 
@@ -104,6 +113,7 @@ class Builder {
     this.#stringIndex = new Map();
     this.#tasks = [];
     this.#taskIndex = new Map();
+    this.#lastTask = undefined;
     return batch;
   }
 }
@@ -159,7 +169,11 @@ function readRow(out: Builder, rec: Uint8Array, block: number, at: number, event
     r.key('task');
     r.map(2); // task parameters are left to decodeRecord
     r.key('id');
-    const taskId = r.text();
+    // Consecutive evaluations name the same task: its id is compared in place,
+    // not decoded (an ASCII id only: its bytes are its char codes).
+    const last = out.lastTaskId;
+    const taskId = last !== undefined && r.hasKey(last) ? last : r.text();
+    if (taskId !== last) out.lastTaskId = ASCII.test(taskId) ? taskId : undefined;
     r.key('version');
     const version = r.uint();
     r.key('solved');

@@ -1,8 +1,16 @@
 import { idAt } from '../crypto/index.js';
 import type { EventId, GenotypeId, IdCache, PublicKey, RealmId } from '../crypto/index.js';
 import type { LedgerEvent, TaskRef } from '../ledger/index.js';
-import { admitKnown, evolve, foldEvaluation, foldMutation, foldSelection } from './evolve.js';
-import type { ProjectionState } from './state.js';
+import {
+  admitKnown,
+  authorTotals,
+  countKnown,
+  evolve,
+  foldEvaluation,
+  foldMutation,
+  foldSelection,
+} from './evolve.js';
+import type { AuthorTotals, ProjectionState } from './state.js';
 
 /**
  * Stored blocks in the form the fold reads them, made where the blocks are
@@ -58,32 +66,48 @@ export function transferables(batch: FoldBatch): ArrayBuffer[] {
 
 /**
  * Folds a batch into the state: the same as folding its events one by one
- * with {@link evolve}. Ids named again (a run, a parent, its origin) come
- * through `ids`, so that the state shares one string per id; ids seen once
- * (evaluations) do not, so as not to push the others out.
+ * with {@link evolve}. Ids of the large tables are interned from the
+ * blocks' bytes (state-columns.ts): no hex string is made for them. Run
+ * ids and selections' ids, which small maps key, come through `ids`, so
+ * that the state shares one string per id.
  */
 export function foldBatch(state: ProjectionState, batch: FoldBatch, ids: IdCache): void {
   const { sources, realms, authors } = batch;
-  const fresh = <T extends EventId | GenotypeId>(ref: number): T =>
-    idAt<T>(sources[ref >>> 24]!, ref & 0xffffff);
+  const c = state.columns;
+  const dedup = state.seen !== null;
   const id = <T extends EventId | GenotypeId>(ref: number): T =>
     ids.id<T>(sources[ref >>> 24]!, ref & 0xffffff);
   const maybe = <T extends EventId | GenotypeId>(ref: number): T | null =>
     ref < 0 ? null : id<T>(ref);
+  const event = (ref: number): number => c.event(sources[ref >>> 24]!, ref & 0xffffff);
+  const genotype = (ref: number): number => c.genotype(sources[ref >>> 24]!, ref & 0xffffff);
+  // Per block: its author's index and totals (the same object as long as the
+  // state lives; made on the block's first event of a bulk kind).
+  const authorIndex = authors.map((a) => c.author(a));
+  const totals: (AuthorTotals | undefined)[] = [];
+  const admit = (block: number, ref: number): boolean => {
+    const author = authors[block]!;
+    if (dedup)
+      return admitKnown(state, idAt<EventId>(sources[ref >>> 24]!, ref & 0xffffff), author);
+    countKnown(state, (totals[block] ??= authorTotals(state, author)));
+    return true;
+  };
 
   const m = batch.mutations;
   for (let i = 0; i < m.length; i += RowWidth.mutation) {
-    const event = id<EventId>(m[i + 1]!);
-    const author = authors[m[i]!]!;
-    if (!admitKnown(state, event, author)) continue;
+    const block = m[i]!;
+    if (!admit(block, m[i + 1]!)) continue;
+    const via = m[i + 2]!;
+    const mate = m[i + 5]!;
     foldMutation(
       state,
-      event,
-      author,
-      maybe<EventId>(m[i + 2]!),
-      id<GenotypeId>(m[i + 3]!),
-      id<GenotypeId>(m[i + 4]!),
-      maybe<GenotypeId>(m[i + 5]!),
+      event(m[i + 1]!),
+      authors[block]!,
+      authorIndex[block]!,
+      via < 0 ? -1 : event(via),
+      genotype(m[i + 3]!),
+      genotype(m[i + 4]!),
+      mate < 0 ? -1 : genotype(mate),
       m[i + 6]!,
       m[i + 7]!,
     );
@@ -91,16 +115,19 @@ export function foldBatch(state: ProjectionState, batch: FoldBatch, ids: IdCache
 
   const v = batch.evaluations;
   for (let i = 0; i < v.length; i += RowWidth.evaluation) {
-    const event = fresh<EventId>(v[i + 1]!);
-    const author = authors[v[i]!]!;
-    if (!admitKnown(state, event, author)) continue;
+    const block = v[i]!;
+    const ref = v[i + 1]!;
+    if (!admit(block, ref)) continue;
     foldEvaluation(
       state,
-      event,
-      realms[v[i]!]!,
-      author,
+      sources[ref >>> 24]!,
+      ref & 0xffffff,
+      realms[block]!,
+      authors[block]!,
+      authorIndex[block]!,
       id<EventId>(v[i + 2]!),
-      id<GenotypeId>(v[i + 3]!),
+      event(v[i + 2]!),
+      genotype(v[i + 3]!),
       batch.tasks[v[i + 4]!]!,
       v[i + 5]!,
       v[i + 6]!,
@@ -111,18 +138,17 @@ export function foldBatch(state: ProjectionState, batch: FoldBatch, ids: IdCache
 
   const s = batch.selections;
   for (let i = 0; i < s.length; i += RowWidth.selection + s[i + 8]!) {
-    const event = id<EventId>(s[i + 1]!);
-    const author = authors[s[i]!]!;
-    if (!admitKnown(state, event, author)) continue;
+    const block = s[i]!;
+    if (!admit(block, s[i + 1]!)) continue;
     const survivors = new Array<GenotypeId>(s[i + 8]!);
     for (let j = 0; j < survivors.length; j++) {
       survivors[j] = id<GenotypeId>(s[i + RowWidth.selection + j]!);
     }
     foldSelection(
       state,
-      event,
-      realms[s[i]!]!,
-      author,
+      id<EventId>(s[i + 1]!),
+      realms[block]!,
+      authors[block]!,
       {
         run: id<EventId>(s[i + 2]!),
         generation: s[i + 4]!,

@@ -97,6 +97,11 @@ export async function foldStoredBlocks(
     events = 0;
   };
   const ids = new IdCache(cacheSlots(expected));
+  // Room for half as many genotypes and events as the events to fold (a
+  // mutation brings one of each): spares growing the columns again and
+  // again, and columns are zeroed memory that costs little until written.
+  const c = state.columns;
+  c.reserve(c.genotypes.size + expected / 2, c.events.size + expected / 2);
   const foldNext = async () => {
     const next = inFlight.shift()!;
     if (next.batch !== undefined) foldBatch(state, await next.batch, ids);

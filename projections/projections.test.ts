@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { EventId, GenotypeId, PublicKey, RealmId } from '../crypto/index.js';
 import { LevelStore } from '../ledger/level-store.js';
+import { foldEvaluation } from './evolve.js';
 import {
   continueRun,
   partitionedExperiment,
@@ -77,15 +78,26 @@ describe('branch resolution (merge rule)', () => {
     put(sel('a', null, 1));
     put({ ...sel('b', 'a', 1e9, 1), survivors: [g('1')] }); // claims 1e9, measured 2
     put({ ...sel('c', 'a', 5, 1), survivors: [g('2')] }); // claims 5, measured 5
+    const author = 'f'.repeat(64) as PublicKey;
+    const run = 'e'.repeat(64) as EventId;
+    const c = state.columns;
     const measure = (genotype: GenotypeId, fitness: number) =>
-      state.bestOf.set(genotype, {
-        evaluation: genotype as unknown as EventId,
-        genotype,
-        author: 'x' as PublicKey,
-        run: 'run' as EventId,
+      foldEvaluation(
+        state,
+        Buffer.from(genotype, 'hex'), // its evaluation's id
+        0,
+        'realm' as RealmId,
+        author,
+        c.author(author),
+        run,
+        c.eventHex(run),
+        c.genotypeHex(genotype),
+        { id: 'xor', version: 1 },
         fitness,
-        solved: false,
-      });
+        0,
+        false,
+        1,
+      );
     measure(g('1'), 2);
     measure(g('2'), 5);
     const claimedOnly = resolveBranches([...state.selections.values()]);

@@ -1,7 +1,9 @@
-import type { BlockId, EventId, GenotypeId, PublicKey } from '../crypto/index.js';
+import type { BlockId, PublicKey } from '../crypto/index.js';
 import { ProjectionError } from './errors.js';
-import type { Fitness } from './fitness.js';
-import type { BestFacts, OriginFacts, ProjectionState } from './state.js';
+import { initialState } from './state.js';
+import type { ProjectionState } from './state.js';
+import { Kind } from './state-columns.js';
+import type { StateColumns } from './state-columns.js';
 
 /** Where a cached state stands in its store's log. */
 export interface Watermark {
@@ -12,40 +14,46 @@ export interface Watermark {
 }
 
 const FORMAT = 'evoledger-projection-state';
-const VERSION = 2;
+const VERSION = 4;
 
-/** Numbers ids: each distinct id is written once, in one string, and referred to by index. */
-class Interner {
-  readonly #index = new Map<string, number>();
-  readonly ids: string[] = [];
-  ref(id: string | null): number {
-    if (id === null) return -1;
-    let i = this.#index.get(id);
-    if (i === undefined) {
-      i = this.ids.length;
-      this.#index.set(id, i);
-      this.ids.push(id);
-    }
-    return i;
-  }
-}
+/** The columns of one genotype each, written in this order (see state-columns.ts). */
+const GENOTYPE_COLUMNS = [
+  'originKind',
+  'originEvent',
+  'originAuthor',
+  'originGeneration',
+  'originParent',
+  'originMate',
+  'originOps',
+  'bestEvaluation',
+  'bestAuthor',
+  'bestRun',
+  'bestFitness',
+  'bestSolved',
+] as const;
+/** The columns of one event each. */
+const EVENT_COLUMNS = ['via', 'seedRun'] as const;
 
-interface Encoded {
+/** Elements a column holds per genotype or event. */
+const perEntry = (name: string): number => (name === 'bestEvaluation' ? 32 : 1);
+
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
+/** The JSON head of a cache; the columns follow it as raw bytes. */
+interface Header {
   format: string;
   v: number;
+  /** Columns are written in this machine's byte order; another refuses the cache. */
+  littleEndian: boolean;
   watermark: Watermark;
   events: number;
   unknown: number;
-  /** Every id, 64 hex digits each, concatenated. */
-  ids: string;
-  /** [genotype, event, kind (0 seed, 1 mutation), author, run, via, generation, parent, mate, ops] per origin. */
-  origins: number[];
-  /** [genotype, evaluation, author, run, solved] per genotype, fitness apart. */
-  best: number[];
-  bestFitness: Fitness[];
-  /** [mutation, via] pairs; [seed event, run] pairs. */
-  mutationVia: number[];
-  seedRun: number[];
+  /** Genotype and event ids held (the columns' lengths). */
+  genotypes: number;
+  eventIds: number;
+  authors: PublicKey[];
+  /** [genotype, vector] of the bests with vector fitness. */
+  bestVectors: [number, number[]][];
   small: {
     runs: unknown[];
     selections: unknown[];
@@ -59,58 +67,43 @@ interface Encoded {
 const utf8 = new TextEncoder();
 const fromUtf8 = new TextDecoder();
 
+/** The bytes of the first `n` elements of a typed array (a view, no copy). */
+function bytesOf(a: Uint8Array | Int32Array | Float64Array, n: number): Uint8Array {
+  return new Uint8Array(a.buffer, a.byteOffset, n * a.BYTES_PER_ELEMENT);
+}
+
+/** Each section of a cache after its head, in order, as views of the state's own memory. */
+function sections(c: StateColumns, genotypes: number, events: number): Uint8Array[] {
+  return [
+    c.genotypes.bytes.subarray(0, 32 * genotypes),
+    c.events.bytes.subarray(0, 32 * events),
+    ...GENOTYPE_COLUMNS.map((name) => bytesOf(c[name], genotypes * perEntry(name))),
+    ...EVENT_COLUMNS.map((name) => bytesOf(c[name], events)),
+  ];
+}
+
+const align8 = (n: number): number => (n + 7) & ~7;
+
 /**
  * Encodes a state built from a store (distinct events) and its watermark.
- * The cache is a local shortcut, never hashed, signed or sent, so it is
- * JSON (V8 writes and parses it far faster than canonical CBOR, and keeps
- * every finite double exactly), with the large tables as flat number arrays
- * over one table of ids: a tenth of the size of plain objects (measured).
+ * The cache is a local shortcut, never hashed, signed or sent: a JSON head
+ * (the small tables; V8 writes and parses JSON fast and keeps every finite
+ * double exactly), then the state's columns and id tables as their raw
+ * bytes, which open with a copy each rather than a parse.
  */
 export function encodeState(state: ProjectionState, watermark: Watermark): Uint8Array {
-  const ids = new Interner();
-  const origins: number[] = [];
-  for (const [g, o] of state.origins) {
-    origins.push(
-      ids.ref(g),
-      ids.ref(o.event),
-      o.kind === 'seed' ? 0 : 1,
-      ids.ref(o.author),
-      ids.ref(o.run),
-      ids.ref(o.via),
-      o.generation,
-      ids.ref(o.parent),
-      ids.ref(o.mate),
-      o.ops,
-    );
-  }
-  const best: number[] = [];
-  const bestFitness: Fitness[] = [];
-  for (const [g, b] of state.bestOf) {
-    best.push(
-      ids.ref(g),
-      ids.ref(b.evaluation),
-      ids.ref(b.author),
-      ids.ref(b.run),
-      b.solved ? 1 : 0,
-    );
-    bestFitness.push(b.fitness);
-  }
-  const mutationVia: number[] = [];
-  for (const [m, via] of state.mutationVia) mutationVia.push(ids.ref(m), ids.ref(via));
-  const seedRun: number[] = [];
-  for (const [s, run] of state.seedRun) seedRun.push(ids.ref(s), ids.ref(run));
-  const encoded: Encoded = {
+  const c = state.columns;
+  const header: Header = {
     format: FORMAT,
     v: VERSION,
+    littleEndian: LITTLE_ENDIAN,
     watermark: { position: watermark.position, block: watermark.block },
     events: state.events,
     unknown: state.unknown,
-    ids: ids.ids.join(''),
-    origins,
-    best,
-    bestFitness,
-    mutationVia,
-    seedRun,
+    genotypes: c.genotypes.size,
+    eventIds: c.events.size,
+    authors: c.authors,
+    bestVectors: [...c.bestVector].map(([g, v]) => [g, [...v]]),
     small: {
       runs: [...state.runs.values()],
       selections: [...state.selections.values()],
@@ -120,7 +113,96 @@ export function encodeState(state: ProjectionState, watermark: Watermark): Uint8
       authors: [...state.authors],
     },
   };
-  return utf8.encode(JSON.stringify(encoded));
+  const head = utf8.encode(JSON.stringify(header));
+  const parts = sections(c, c.genotypes.size, c.events.size);
+  let size = align8(4 + head.length);
+  for (const p of parts) size += align8(p.length);
+  const out = new Uint8Array(size);
+  new DataView(out.buffer).setUint32(0, head.length, true);
+  out.set(head, 4);
+  let at = align8(4 + head.length);
+  for (const p of parts) {
+    out.set(p, at);
+    at += align8(p.length);
+  }
+  return out;
+}
+
+/** Checks a count or reference read from a cache: an integer in [0, n]. */
+function upTo(x: unknown, n: number): number {
+  if (!Number.isInteger(x) || (x as number) < 0 || (x as number) > n) {
+    throw new TypeError(`bad reference ${String(x)}`);
+  }
+  return x as number;
+}
+
+/**
+ * Fills the columns of `c` from a cache's sections (after its head, at
+ * `at`), then checks every reference and counts what the columns hold.
+ */
+function decodeColumns(c: StateColumns, header: Header, bytes: Uint8Array, at: number): void {
+  const genotypes = upTo(header.genotypes, 2 ** 31);
+  const events = upTo(header.eventIds, 2 ** 31);
+  for (const a of header.authors) c.author(a);
+  const authors = c.authors.length;
+  if (authors !== header.authors.length) throw new TypeError('repeated author');
+  c.reserve(genotypes, events);
+  // The state's own (empty) columns give each section's length.
+  const parts = sections(c, genotypes, events);
+  let size = at;
+  for (const p of parts) size += align8(p.length);
+  if (size !== bytes.length) throw new TypeError('cache length does not match its head');
+  const [genotypeIds, eventIds] = parts;
+  for (let i = 0; i < genotypes; i++) {
+    if (c.genotype(bytes, at + 32 * i) !== i) throw new TypeError('repeated genotype id');
+  }
+  at += align8(genotypeIds!.length);
+  for (let i = 0; i < events; i++) {
+    if (c.event(bytes, at + 32 * i) !== i) throw new TypeError('repeated event id');
+  }
+  at += align8(eventIds!.length);
+  // Views of the columns as they are now (interning did not grow them: reserved).
+  for (const view of sections(c, genotypes, events).slice(2)) {
+    view.set(bytes.subarray(at, at + view.length));
+    at += align8(view.length);
+  }
+
+  for (const [g, vector] of header.bestVectors) {
+    if (!c.hasBest(upTo(g, genotypes - 1)) || !Array.isArray(vector)) {
+      throw new TypeError('bad vector fitness');
+    }
+    c.bestVector.set(g, vector);
+  }
+  let origins = 0;
+  let bests = 0;
+  for (let g = 0; g < genotypes; g++) {
+    const kind = c.originKind[g];
+    if (kind !== Kind.none) {
+      if (kind !== Kind.seed && kind !== Kind.mutation) throw new TypeError('bad origin kind');
+      upTo(c.originEvent[g], events - 1);
+      upTo(c.originAuthor[g], authors - 1);
+      upTo(c.originParent[g], genotypes);
+      upTo(c.originMate[g], genotypes);
+      origins += 1;
+    }
+    if (upTo(c.bestAuthor[g], authors) !== 0) {
+      upTo(c.bestRun[g], events - 1);
+      if (Number.isNaN(c.bestFitness[g]) && !c.bestVector.has(g)) {
+        throw new TypeError('missing vector fitness');
+      }
+      bests += 1;
+    }
+  }
+  let mutations = 0;
+  let seeds = 0;
+  for (let e = 0; e < events; e++) {
+    if (upTo(c.via[e], events + 1) !== 0) mutations += 1;
+    if (upTo(c.seedRun[e], events) !== 0) seeds += 1;
+  }
+  c.origins = origins;
+  c.bests = bests;
+  c.mutations = mutations;
+  c.seeds = seeds;
 }
 
 /**
@@ -128,61 +210,29 @@ export function encodeState(state: ProjectionState, watermark: Watermark): Uint8
  * another format version, or damaged (the caller rebuilds from the log).
  */
 export function decodeState(bytes: Uint8Array): { state: ProjectionState; watermark: Watermark } {
-  let raw: Encoded;
+  let header: Header;
+  let at: number;
   try {
-    raw = JSON.parse(fromUtf8.decode(bytes)) as Encoded;
+    const length = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint32(
+      0,
+      true,
+    );
+    header = JSON.parse(fromUtf8.decode(bytes.subarray(4, 4 + length))) as Header;
+    at = align8(4 + length);
   } catch (err) {
     throw new ProjectionError('STALE_CACHE', 'projection cache does not parse', { cause: err });
   }
-  if (raw === null || typeof raw !== 'object' || raw.format !== FORMAT || raw.v !== VERSION) {
+  if (
+    header === null ||
+    typeof header !== 'object' ||
+    header.format !== FORMAT ||
+    header.v !== VERSION ||
+    header.littleEndian !== LITTLE_ENDIAN
+  ) {
     throw new ProjectionError('STALE_CACHE', 'projection cache has another format version');
   }
   try {
-    const table = raw.ids;
-    if (typeof table !== 'string' || table.length % 64 !== 0) throw new TypeError('bad id table');
-    const id = <T extends string>(i: number): T => {
-      if (!Number.isInteger(i) || i < 0 || i * 64 >= table.length)
-        throw new TypeError(`bad id reference ${i}`);
-      return table.slice(i * 64, i * 64 + 64) as T;
-    };
-    const maybe = <T extends string>(i: number): T | null => (i === -1 ? null : id<T>(i));
-    const origins = new Map<GenotypeId, OriginFacts>();
-    for (let i = 0; i < raw.origins.length; i += 10) {
-      const o = raw.origins;
-      origins.set(id<GenotypeId>(o[i]!), {
-        event: id<EventId>(o[i + 1]!),
-        kind: o[i + 2] === 0 ? 'seed' : 'mutation',
-        author: id<PublicKey>(o[i + 3]!),
-        run: maybe<EventId>(o[i + 4]!),
-        via: maybe<EventId>(o[i + 5]!),
-        generation: o[i + 6]!,
-        parent: maybe<GenotypeId>(o[i + 7]!),
-        mate: maybe<GenotypeId>(o[i + 8]!),
-        ops: o[i + 9]!,
-      });
-    }
-    const bestOf = new Map<GenotypeId, BestFacts>();
-    for (let i = 0, j = 0; i < raw.best.length; i += 5, j++) {
-      const b = raw.best;
-      const genotype = id<GenotypeId>(b[i]!);
-      bestOf.set(genotype, {
-        genotype,
-        evaluation: id<EventId>(b[i + 1]!),
-        author: id<PublicKey>(b[i + 2]!),
-        run: id<EventId>(b[i + 3]!),
-        solved: b[i + 4] === 1,
-        fitness: raw.bestFitness[j]!,
-      });
-    }
-    const pairs = <A extends string, B extends string | null>(
-      list: number[],
-      second: (i: number) => B,
-    ) => {
-      const m = new Map<A, B>();
-      for (let i = 0; i < list.length; i += 2) m.set(id<A>(list[i]!), second(list[i + 1]!));
-      return m;
-    };
-    const small = raw.small as unknown as {
+    const small = header.small as unknown as {
       runs: ProjectionState['runs'] extends Map<unknown, infer V> ? V[] : never;
       selections: ProjectionState['selections'] extends Map<unknown, infer V> ? V[] : never;
     } & {
@@ -193,23 +243,21 @@ export function decodeState(bytes: Uint8Array): { state: ProjectionState; waterm
         ? [A, B][]
         : never;
     };
-    const state: ProjectionState = {
-      runs: new Map(small.runs.map((r) => [r.id, r])),
-      seedRun: pairs<EventId, EventId>(raw.seedRun, (i) => id<EventId>(i)),
-      mutationVia: pairs<EventId, EventId | null>(raw.mutationVia, (i) => maybe<EventId>(i)),
-      selections: new Map(small.selections.map((s) => [s.id, s])),
-      origins,
-      bestOf,
-      runBest: new Map(small.runBest),
-      champions: new Map(small.champions),
-      runTotals: new Map(small.runTotals),
-      authors: new Map(small.authors),
-      seen: null,
-      events: raw.events,
-      unknown: raw.unknown,
+    const state = initialState({ distinct: true });
+    decodeColumns(state.columns, header, bytes, at);
+    for (const r of small.runs) state.runs.set(r.id, r);
+    for (const s of small.selections) state.selections.set(s.id, s);
+    for (const [k, v] of small.runBest) state.runBest.set(k, v);
+    for (const [k, v] of small.champions) state.champions.set(k, v);
+    for (const [k, v] of small.runTotals) state.runTotals.set(k, v);
+    for (const [k, v] of small.authors) state.authors.set(k, v);
+    state.events = header.events;
+    state.unknown = header.unknown;
+    if (!Number.isSafeInteger(header.watermark.position)) throw new TypeError('bad watermark');
+    return {
+      state,
+      watermark: { position: header.watermark.position, block: header.watermark.block },
     };
-    if (!Number.isSafeInteger(raw.watermark.position)) throw new TypeError('bad watermark');
-    return { state, watermark: { position: raw.watermark.position, block: raw.watermark.block } };
   } catch (err) {
     throw new ProjectionError('STALE_CACHE', 'projection cache is damaged', { cause: err });
   }

@@ -1,7 +1,10 @@
 import type { EventId, GenotypeId, PublicKey, RealmId } from '../crypto/index.js';
 import type { TaskRef } from '../ledger/index.js';
+import { BestTable, MutationViaTable, OriginTable, SeedRunTable } from './column-views.js';
+import type { ReadonlyTable } from './column-views.js';
 import type { ExactSum } from './exact-sum.js';
 import type { Fitness } from './fitness.js';
+import { StateColumns } from './state-columns.js';
 
 /** What a `run` event says about its run. */
 export interface RunFacts {
@@ -96,16 +99,21 @@ export interface AuthorTotals {
  *
  * The state is owned by its fold: `evolve` updates it in place (copying maps
  * of a million entries per event would defeat the purpose) and returns it.
+ *
+ * The four tables that grow with the ledger (`seedRun`, `mutationVia`,
+ * `origins`, `bestOf`) are typed columns (`columns`, see state-columns.ts)
+ * shown as read-only maps whose values are made when read; the others are
+ * maps of a few entries per run, task or author.
  */
 export interface ProjectionState {
   readonly runs: Map<EventId, RunFacts>;
   /** Every seed event and its run. */
-  readonly seedRun: Map<EventId, EventId>;
+  readonly seedRun: ReadonlyTable<EventId, EventId>;
   /** Every mutation event and its first dep (whose run is its run). */
-  readonly mutationVia: Map<EventId, EventId | null>;
+  readonly mutationVia: ReadonlyTable<EventId, EventId | null>;
   readonly selections: Map<EventId, SelectionFacts>;
-  readonly origins: Map<GenotypeId, OriginFacts>;
-  readonly bestOf: Map<GenotypeId, BestFacts>;
+  readonly origins: ReadonlyTable<GenotypeId, OriginFacts>;
+  readonly bestOf: ReadonlyTable<GenotypeId, BestFacts>;
   readonly runBest: Map<EventId, BestFacts>;
   readonly champions: Map<string, ChampionFacts>;
   readonly runTotals: Map<EventId, RunTotals>;
@@ -119,6 +127,11 @@ export interface ProjectionState {
   events: number;
   /** Events of kinds or versions this code does not know (kept, not interpreted). */
   unknown: number;
+  /**
+   * The columns behind the four large tables, which the fold writes
+   * (not enumerable: the tables show what they hold, in any order of folding).
+   */
+  readonly columns: StateColumns;
 }
 
 /** Options of {@link initialState}. */
@@ -132,13 +145,14 @@ export interface StateOptions {
 
 /** An empty projection state. */
 export function initialState(options: StateOptions = {}): ProjectionState {
-  return {
+  const columns = new StateColumns();
+  const state: Omit<ProjectionState, 'columns'> = {
     runs: new Map(),
-    seedRun: new Map(),
-    mutationVia: new Map(),
+    seedRun: new SeedRunTable(columns),
+    mutationVia: new MutationViaTable(columns),
     selections: new Map(),
-    origins: new Map(),
-    bestOf: new Map(),
+    origins: new OriginTable(columns),
+    bestOf: new BestTable(columns),
     runBest: new Map(),
     champions: new Map(),
     runTotals: new Map(),
@@ -147,4 +161,8 @@ export function initialState(options: StateOptions = {}): ProjectionState {
     events: 0,
     unknown: 0,
   };
+  return Object.defineProperty(state, 'columns', {
+    value: columns,
+    enumerable: false,
+  }) as ProjectionState;
 }

@@ -2,10 +2,9 @@ import type { EventId, GenotypeId, PublicKey, RealmId } from '../crypto/index.js
 import { measuredScore, resolveBranches, selectionsByRun } from './branches.js';
 import type { LostBranch } from './branches.js';
 import { exactValue } from './exact-sum.js';
-import { familyOf } from './families.js';
+import { ColumnJoins } from './column-joins.js';
 import type { Fitness } from './fitness.js';
 import { compareFitness, primaryFitness } from './fitness.js';
-import { runOfEvent } from './run-of.js';
 import type { ProjectionState, SelectionFacts } from './state.js';
 
 /** One kept generation of a run. */
@@ -107,32 +106,23 @@ const byKey =
     return x < y ? -1 : x > y ? 1 : 0;
   };
 
-/** Shared, memoised joins for one finalisation. */
-interface Joins {
-  readonly runMemo: Map<EventId, EventId | null>;
-  readonly familyMemo: Map<GenotypeId, GenotypeId>;
-}
-
-/** Fresh memo tables for {@link generationSummary} and friends. */
-function newJoins(): Joins {
-  return { runMemo: new Map(), familyMemo: new Map() };
-}
-
 /** Summarises one kept selection. */
 function generationSummary(
   state: ProjectionState,
   s: SelectionFacts,
-  joins: Joins,
+  joins: ColumnJoins,
 ): GenerationSummary {
+  const c = state.columns;
   let sum = 0;
   let n = 0;
   let max: number | null = null;
-  const families = new Set<GenotypeId>();
-  for (const g of s.survivors) {
-    families.add(familyOf(state, g, joins.familyMemo));
-    const best = state.bestOf.get(g);
-    if (best === undefined) continue;
-    const f = primaryFitness(best.fitness);
+  // Family roots by handle; a survivor whose id is not held is its own family.
+  const families = new Set<number | GenotypeId>();
+  for (const id of s.survivors) {
+    const g = c.genotypes.findHex(id);
+    families.add(g < 0 ? id : joins.familyOf(g));
+    if (g < 0 || !c.hasBest(g)) continue;
+    const f = primaryFitness(c.fitnessOf(g));
     sum += f;
     n += 1;
     max = max === null || f > max ? f : max;
@@ -173,19 +163,21 @@ function authorCredit(
   state: ProjectionState,
   champions: readonly ChampionSummary[],
 ): AuthorCredit[] {
-  const improvements = new Map<PublicKey, number>();
-  for (const [g, origin] of state.origins) {
-    if (origin.parent === null) continue;
-    const child = state.bestOf.get(g);
-    const parent = state.bestOf.get(origin.parent);
-    if (
-      child !== undefined &&
-      parent !== undefined &&
-      compareFitness(child.fitness, parent.fitness) > 0
-    ) {
-      improvements.set(origin.author, (improvements.get(origin.author) ?? 0) + 1);
+  // Per author index: mutations whose child measured better than its parent.
+  const columns = state.columns;
+  const byIndex = new Array<number>(columns.authors.length).fill(0);
+  for (let g = 0; g < columns.genotypes.size; g++) {
+    if (!columns.hasOrigin(g)) continue;
+    const parent = columns.parentOf(g);
+    if (parent === -1 || !columns.hasBest(g) || !columns.hasBest(parent)) continue;
+    if (compareFitness(columns.fitnessOf(g), columns.fitnessOf(parent)) > 0) {
+      byIndex[columns.originAuthor[g]!]! += 1;
     }
   }
+  const improvements = new Map<PublicKey, number>();
+  byIndex.forEach((n, i) => {
+    if (n > 0) improvements.set(columns.authors[i]!, n);
+  });
   const produced = new Map<PublicKey, number>();
   for (const c of champions) {
     if (c.producer !== null) produced.set(c.producer, (produced.get(c.producer) ?? 0) + 1);
@@ -212,24 +204,34 @@ function authorCredit(
  * sorted by ids, so equal event sets give equal views.
  */
 export function finalize(state: ProjectionState): ProjectionView {
-  const joins = newJoins();
+  const c = state.columns;
+  const joins = new ColumnJoins(state);
 
-  // Per-run counts that need the run of each mutation (joined through deps).
-  const mutations = new Map<EventId | null, number>();
-  for (const m of state.mutationVia.keys()) {
-    const run = runOfEvent(state, m, joins.runMemo);
-    mutations.set(run, (mutations.get(run) ?? 0) + 1);
+  // Per-run counts that need the run of each mutation (joined through deps), by run handle.
+  const mutationsOf = new Map<number, number>();
+  for (let e = 0; e < c.events.size; e++) {
+    if (!c.isMutation(e)) continue;
+    const run = joins.runOf(e);
+    mutationsOf.set(run, (mutationsOf.get(run) ?? 0) + 1);
   }
-  const genotypes = new Map<EventId, number>();
-  const families = new Map<EventId, Set<GenotypeId>>();
-  for (const [g, origin] of state.origins) {
-    const run = origin.run ?? runOfEvent(state, origin.event, joins.runMemo);
-    if (run === null) continue;
-    genotypes.set(run, (genotypes.get(run) ?? 0) + 1);
-    let set = families.get(run);
-    if (set === undefined) families.set(run, (set = new Set()));
-    set.add(familyOf(state, g, joins.familyMemo));
+  const genotypesOf = new Map<number, number>();
+  const familiesOf = new Map<number, Set<number>>();
+  for (let g = 0; g < c.genotypes.size; g++) {
+    const run = joins.runOfOrigin(g);
+    if (run === -1) continue;
+    genotypesOf.set(run, (genotypesOf.get(run) ?? 0) + 1);
+    let set = familiesOf.get(run);
+    if (set === undefined) familiesOf.set(run, (set = new Set()));
+    set.add(joins.familyOf(g));
   }
+  const byHex = <T>(m: Map<number, T>) => {
+    const out = new Map<EventId | null, T>();
+    for (const [run, v] of m) out.set(c.events.hexOrNull<EventId>(run), v);
+    return out;
+  };
+  const mutations = byHex(mutationsOf);
+  const genotypes = byHex(genotypesOf);
+  const families = byHex(familiesOf);
 
   const byRun = selectionsByRun(state);
   const score = measuredScore(state);
