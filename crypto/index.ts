@@ -10,6 +10,7 @@ export type { CryptoErrorCode } from './errors.js';
 export { sha256, sha256Pair, tagBytes, taggedHash } from './hash.js';
 export { Identity, loadIdentity, saveIdentity } from './identity.js';
 export { IdCache } from './id-cache.js';
+export { IdTable } from './id-table.js';
 export { idAt, idFromBytes, idToBytes, isIdHex, shortId } from './ids.js';
 export type { AnyId, BlockId, EventId, GenotypeId, PublicKey, RealmId } from './ids.js';
 export { merkleProof, merkleRoot, verifyMerkleProof } from './merkle.js';

@@ -1,5 +1,5 @@
 import type { EventId, GenotypeId } from '../crypto/index.js';
-import type { IdTable } from './id-table.js';
+import type { IdTable } from '../crypto/index.js';
 import type { BestFacts, OriginFacts } from './state.js';
 import { Kind } from './state-columns.js';
 import type { StateColumns } from './state-columns.js';

@@ -1,7 +1,7 @@
 import { idAt } from '../crypto/index.js';
 import type { EventId, GenotypeId, PublicKey } from '../crypto/index.js';
 import type { Fitness } from './fitness.js';
-import { IdTable } from './id-table.js';
+import { IdTable } from '../crypto/index.js';
 
 /** `originKind` values. */
 export const Kind = { none: 0, seed: 1, mutation: 2 } as const;

@@ -1,8 +1,28 @@
-import { idAt } from '../crypto/index.js';
-import type { AnyId } from '../crypto/index.js';
+import { idAt } from './ids.js';
+import type { AnyId } from './ids.js';
 
 const ID = /^[0-9a-f]{64}$/;
 const EMPTY = 0;
+
+/**
+ * A secret of this process that the slot hash is keyed with. Ids are
+ * hashes whose bytes a signer can grind: with a public slot function, a
+ * few seconds of grinding would give thousands of events whose ids share
+ * one slot, and every probe among them would walk the whole cluster. Only
+ * where an id sits depends on the key; handles, and so every result, do
+ * not.
+ */
+const [K0, K1] = globalThis.crypto.getRandomValues(new Uint32Array(2));
+
+/** The slot hash of the id at `offset`: its first 8 bytes, mixed with the key. */
+function slotHash(b: Uint8Array, o: number): number {
+  const w0 = b[o]! | (b[o + 1]! << 8) | (b[o + 2]! << 16) | (b[o + 3]! << 24);
+  const w1 = b[o + 4]! | (b[o + 5]! << 8) | (b[o + 6]! << 16) | (b[o + 7]! << 24);
+  let h = Math.imul(w0 ^ K0!, 0x9e3779b1) ^ Math.imul(w1 ^ K1!, 0x85ebca6b);
+  h ^= h >>> 15;
+  h = Math.imul(h, 0x2c1b3c6d);
+  return h ^ (h >>> 12);
+}
 
 /**
  * A set of 32-byte ids that numbers them: the first id interned gets handle
@@ -11,9 +31,9 @@ const EMPTY = 0;
  * event makes no hex string and no object: an id is found by its bytes
  * where they lie (in a block read from the store) and compared in place.
  *
- * Open addressing with linear probing over a power-of-two slot array; the
- * ids are sha256 hashes or public keys, so their first four bytes are
- * already an even hash. Slots hold `handle + 1` (0 is empty); the ids'
+ * Open addressing with linear probing over a power-of-two slot array,
+ * slots found by a keyed hash of an id's first bytes ({@link slotHash}).
+ * Slots hold `handle + 1` (0 is empty); the ids'
  * bytes lie in one growable array, 32 bytes a handle. Hex strings are made
  * only when asked for ({@link hex}), and not kept.
  */
@@ -113,12 +133,7 @@ export class IdTable {
     const slots = this.#slots;
     const own = this.#bytes;
     const mask = this.#mask;
-    let slot =
-      (bytes[offset]! |
-        (bytes[offset + 1]! << 8) |
-        (bytes[offset + 2]! << 16) |
-        (bytes[offset + 3]! << 24)) &
-      mask;
+    let slot = slotHash(bytes, offset) & mask;
     for (;;) {
       const held = slots[slot]!;
       if (held === EMPTY) return ~slot;
@@ -151,9 +166,7 @@ export class IdTable {
     const mask = slots.length - 1;
     const own = this.#bytes;
     for (let h = 0; h < this.#size; h++) {
-      const at = 32 * h;
-      let slot =
-        (own[at]! | (own[at + 1]! << 8) | (own[at + 2]! << 16) | (own[at + 3]! << 24)) & mask;
+      let slot = slotHash(own, 32 * h) & mask;
       while (slots[slot] !== EMPTY) slot = (slot + 1) & mask;
       slots[slot] = h + 1;
     }

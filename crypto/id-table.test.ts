@@ -4,11 +4,11 @@ import { describe, expect, it } from 'vitest';
 import { fcParams } from '../property-tests/fc.js';
 import { IdTable } from './id-table.js';
 
-/** 32-byte ids, some sharing their first bytes (the hash) so that probes collide. */
+/** 32-byte ids, some sharing their first bytes so that slot hashes collide as often as they can. */
 const id = fc
   .tuple(
-    fc.constantFrom('00000000', 'ffffffff', 'a1b2c3d4'),
-    fc.uint8Array({ minLength: 28, maxLength: 28 }),
+    fc.constantFrom('0000000000000000', 'ffffffffffffffff', 'a1b2c3d4e5f60718'),
+    fc.uint8Array({ minLength: 24, maxLength: 24 }),
   )
   .map(([head, tail]) => head + Buffer.from(tail).toString('hex'));
 
