@@ -8,8 +8,8 @@ import { promisify } from 'node:util';
 import { loadIdentity } from '../crypto/index.js';
 import type { RealmId } from '../crypto/index.js';
 import * as Automerge from '@automerge/automerge';
-import { decodeBlock, Ledger } from '../ledger/index.js';
-import type { SignedBlock } from '../ledger/index.js';
+import { decodeBlock, Ledger, storedChainBytes } from '../ledger/index.js';
+import type { ChainBlockBytes, SignedBlock } from '../ledger/index.js';
 import { LevelStore } from '../ledger/level-store.js';
 import { LiveProjection } from '../projections/index.js';
 import { blockChange } from '../replication/block-doc.js';
@@ -144,16 +144,16 @@ async function stageBudget(storeDir: string, realm: RealmId, ledgerDir: string) 
   try {
     for (let first = 0; first < STAGE_BLOCKS; first += BLOCKS_PER_DOC) {
       const [bucket, read] = await cpuMs(async () => {
-        const out: SignedBlock[] = [];
-        for await (const b of source.chain(realm, author, first)) {
-          if (b.header.seq >= first + BLOCKS_PER_DOC) break;
+        const out: ChainBlockBytes[] = [];
+        for await (const b of storedChainBytes(source, realm, author, first)) {
+          if (b.seq >= first + BLOCKS_PER_DOC) break;
           out.push(b);
         }
         return out;
       });
       if (bucket.length === 0) break;
       blocks += bucket.length;
-      add('send: read blocks from the store', read);
+      add('send: read blocks from the store (bytes)', read);
       const [changes, change] = await cpuMs(() => bucket.map((b) => blockChange(b)));
       add('send: Automerge changes', change);
       const [built, apply] = await cpuMs(

@@ -56,9 +56,11 @@ export {
   storedBlockBytes,
   storedBlockEvents,
   storedBlockRecords,
+  storedChainBytes,
 } from './block-bytes.js';
 export type {
   BlockRange,
+  ChainBlockBytes,
   EventQuery,
   EventStore,
   StoreCounts,
