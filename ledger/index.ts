@@ -3,11 +3,13 @@ export {
   decodeBlock,
   decodeBlockHeader,
   inclusionProof,
+  peekBlock,
   sealBlock,
   verifyBlock,
   verifyInclusion,
 } from './block.js';
 export type {
+  BlockPeek,
   BlockHeader,
   ChainHead,
   DecodeBlockOptions,

@@ -213,7 +213,14 @@ export class Ledger {
     // Calls validate one after the other; a call's write may still be in
     // flight while the next one validates (see InFlight). Each call
     // resolves once its own blocks are durable.
-    const validated = this.#queue.then(() => this.#validate(input, options));
+    // A worker check depends on the bytes alone: it starts now, while earlier
+    // calls still validate, so that the checks of one call overlap the
+    // ordered rules and writes of the one before.
+    const checks = options.trusted
+      ? Promise.resolve(new Map<Uint8Array, BlockCheck>())
+      : this.#checkOnWorkers(input.filter((x) => x instanceof Uint8Array));
+    checks.catch(() => undefined);
+    const validated = this.#queue.then(() => this.#validate(input, options, checks));
     this.#queue = validated.catch(() => undefined);
     return validated.then((v) => v.durable);
   }
@@ -222,6 +229,7 @@ export class Ledger {
   async #validate(
     input: readonly (SignedBlock | Uint8Array)[],
     options: IngestOptions,
+    checks: Promise<Map<Uint8Array, BlockCheck>>,
   ): Promise<{ durable: Promise<IngestReport> }> {
     const rejected: Rejection[] = [];
     const forks: ForkEvidence[] = [];
@@ -239,9 +247,7 @@ export class Ledger {
     };
 
     // 1. Decode and check each block on its own (on the workers, if any).
-    const checked = options.trusted
-      ? new Map<Uint8Array, BlockCheck>()
-      : await this.#checkOnWorkers(input.filter((x) => x instanceof Uint8Array));
+    const checked = await checks;
     const seen = new Set<BlockId>();
     let pending: Candidate[] = [];
     for (const item of input) {

@@ -180,25 +180,32 @@ export class SessionDocs {
     return this.#docs.size + this.#deferred.size < this.#ctx.maxDocs;
   }
 
-  /** Applies a peer message to a document; returns the heads before and after when it changed. */
+  /**
+   * Applies a peer message to a document; returns what changed (the patches
+   * from the heads before to the heads after), or undefined when nothing did.
+   */
   receive(
     key: DocKey,
     st: SessionDoc,
     message: Automerge.SyncMessage,
-  ): { before: Automerge.Heads; after: Automerge.Heads } | undefined {
+  ): Automerge.Patch[] | undefined {
     const before = Automerge.getHeads(st.doc);
+    // The patches Automerge makes to update the document are the diff from
+    // before to after: kept, rather than asking `diff` to make them again.
+    let patches: Automerge.Patch[] = [];
     try {
-      [st.doc, st.sync] = Automerge.receiveSyncMessage(st.doc, st.sync, message);
+      [st.doc, st.sync] = Automerge.receiveSyncMessage(st.doc, st.sync, message, {
+        patchCallback: (made) => (patches = made),
+      });
     } catch (err) {
       throw new ReplicationError('PROTOCOL_VIOLATION', `bad automerge sync message for ${key}`, {
         cause: err,
       });
     }
-    const after = Automerge.getHeads(st.doc);
-    if (sameHeads(before, after)) return undefined;
+    if (sameHeads(before, Automerge.getHeads(st.doc))) return undefined;
     // Changed by the peer: no longer what the store holds.
     st.fresh = false;
-    return { before, after };
+    return patches;
   }
 
   /** Keeps a message that carries no blocks for a document not opened yet; false when it must be applied now. */
