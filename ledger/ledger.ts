@@ -3,8 +3,8 @@ import type { BlockId, EventId, Identity, PublicKey, RealmId } from '../crypto/i
 import type { BlockCheck } from './block-check.js';
 import { workerChecker } from './block-checker.js';
 import type { BlockChecker } from './block-checker.js';
-import { blockEvents, chainLink, decodeBlock, verifyBlock } from './block.js';
-import type { ChainHead, SignedBlock } from './block.js';
+import { blockEvents, chainLink, decodeBlock, peekBlock, verifyBlock } from './block.js';
+import type { BlockPeek, ChainHead, SignedBlock } from './block.js';
 import type { LedgerEvent } from './event.js';
 import { isKind } from './event.js';
 import { LedgerError } from './errors.js';
@@ -90,6 +90,15 @@ const WAITS: ReadonlySet<LedgerErrorCode> = new Set([
   'UNKNOWN_REALM',
   'NOT_A_MEMBER',
 ]);
+
+/** The id and header of an encoded block, or null when even they do not decode. */
+function peeked(bytes: Uint8Array): BlockPeek | null {
+  try {
+    return peekBlock(bytes);
+  } catch {
+    return null;
+  }
+}
 
 /**
  * The block a worker checked in full: its structure decoded here, with the
@@ -234,7 +243,7 @@ export class Ledger {
     const rejected: Rejection[] = [];
     const forks: ForkEvidence[] = [];
     let duplicates = 0;
-    const reject = (block: SignedBlock | null, err: unknown) => {
+    const reject = (block: BlockPeek | null, err: unknown) => {
       if (!(err instanceof LedgerError)) throw err;
       rejected.push({
         block: block?.id ?? null,
@@ -265,7 +274,9 @@ export class Ledger {
           if (!options.trusted) verifyBlock(block);
         }
       } catch (err) {
-        reject(item instanceof Uint8Array ? null : item, err);
+        // An encoded block is named when its header decodes: a refusal is then
+        // told apart from another block's (and counted once by a replicator).
+        reject(item instanceof Uint8Array ? peeked(item) : item, err);
         continue;
       }
       if (
