@@ -1,24 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import type { RealmId } from '../crypto/index.js';
 import { peekBlock } from '../ledger/index.js';
-import type { IngestReport, Rejection, SignedBlock } from '../ledger/index.js';
+import type { Rejection, SignedBlock } from '../ledger/index.js';
 import { IngestQueue } from './ingest-queue.js';
 import type { SessionSink } from './ingest-queue.js';
 import { defaultLimits } from './limits.js';
-import { writeSynthetic } from './synthetic.js';
-import { memoryPeer, testIdentity, testRealm } from './test-kit.js';
-
-/** A realm's genesis and `blocks` blocks of 10 events after it, by one author, held by a fresh receiver's sender. */
-async function chain(blocks: number) {
-  const admin = testIdentity(3);
-  const { realm, block } = testRealm(admin);
-  const sender = await memoryPeer('sender');
-  await sender.ledger.ingest([block]);
-  await writeSynthetic(sender.ledger, admin, realm, blocks * 10, { blockSize: 10 });
-  const out: SignedBlock[] = [];
-  for await (const b of sender.ledger.store.chain(realm, admin.publicKey)) out.push(b);
-  return { realm, blocks: out };
-}
+import { memoryPeer, syntheticChain } from './test-kit.js';
 
 function sink() {
   const rejected: Rejection[] = [];
@@ -33,7 +20,7 @@ function sink() {
 
 describe('IngestQueue', () => {
   it('hands the ledger a second call while the first is in flight, without holding back the blocks that follow it', async () => {
-    const { realm, blocks } = await chain(40);
+    const { realm, blocks } = await syntheticChain(40, 10, 3);
     const receiver = await memoryPeer('receiver');
     const calls: { ids: string[]; release: () => void }[] = [];
     const ingest = receiver.ledger.ingest.bind(receiver.ledger);
@@ -45,7 +32,7 @@ describe('IngestQueue', () => {
         release,
       });
       const report = ingest(input, options);
-      return gate.then(() => report) as Promise<IngestReport>;
+      return gate.then(() => report);
     };
     const { s, accepted, rejected } = sink();
     const queue = new IngestQueue({
