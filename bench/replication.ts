@@ -8,8 +8,8 @@ import { promisify } from 'node:util';
 import { loadIdentity } from '../crypto/index.js';
 import type { RealmId } from '../crypto/index.js';
 import * as Automerge from '@automerge/automerge';
-import { decodeBlock, Ledger } from '../ledger/index.js';
-import type { SignedBlock } from '../ledger/index.js';
+import { Ledger, peekBlock, storedChainBytes } from '../ledger/index.js';
+import type { ChainBlockBytes, SignedBlock } from '../ledger/index.js';
 import { LevelStore } from '../ledger/level-store.js';
 import { LiveProjection } from '../projections/index.js';
 import { blockChange } from '../replication/block-doc.js';
@@ -126,10 +126,11 @@ async function cpuMs<T>(fn: () => T | Promise<T>): Promise<[T, number]> {
  * Where the CPU time of moving one block goes, stage by stage, measured in
  * this process on the catch-up realm's first blocks, a document (8 blocks)
  * at a time as a session does: what the sending node spends (read the
- * blocks from its level store, Automerge changes and document, the sync
- * message carrying the whole document to an empty peer), what the receiving
- * node spends (apply the message, decode the blocks, `ledger.ingest` into a
- * fresh level store in calls of 16 blocks), and for scale the node's
+ * blocks' bytes from its level store, Automerge changes and document, the
+ * sync message carrying the whole document to an empty peer), what the
+ * receiving node spends (apply the message, read the blocks' headers,
+ * `ledger.ingest` of their bytes into a fresh level store in calls of 16
+ * blocks: decoding and every check), and for scale the node's
  * projection fold of the same events (its status hash). Milliseconds per
  * block. `ledger.ingest` alone in events/s is the ceiling of catch-up.
  */
@@ -144,16 +145,16 @@ async function stageBudget(storeDir: string, realm: RealmId, ledgerDir: string) 
   try {
     for (let first = 0; first < STAGE_BLOCKS; first += BLOCKS_PER_DOC) {
       const [bucket, read] = await cpuMs(async () => {
-        const out: SignedBlock[] = [];
-        for await (const b of source.chain(realm, author, first)) {
-          if (b.header.seq >= first + BLOCKS_PER_DOC) break;
+        const out: ChainBlockBytes[] = [];
+        for await (const b of storedChainBytes(source, realm, author, first)) {
+          if (b.seq >= first + BLOCKS_PER_DOC) break;
           out.push(b);
         }
         return out;
       });
       if (bucket.length === 0) break;
       blocks += bucket.length;
-      add('send: read blocks from the store', read);
+      add('send: read blocks from the store (bytes)', read);
       const [changes, change] = await cpuMs(() => bucket.map((b) => blockChange(b)));
       add('send: Automerge changes', change);
       const [built, apply] = await cpuMs(
@@ -177,7 +178,7 @@ async function stageBudget(storeDir: string, realm: RealmId, ledgerDir: string) 
   let events = 0;
   try {
     const ledger = await Ledger.open(store);
-    let waiting: SignedBlock[] = [];
+    let waiting: Uint8Array[] = [];
     const ingest = async () => {
       const [report, t] = await cpuMs(() => ledger.ingest(waiting, { realm }));
       add('receive: ledger.ingest', t);
@@ -186,20 +187,25 @@ async function stageBudget(storeDir: string, realm: RealmId, ledgerDir: string) 
     };
     for (const message of messages) {
       const [patches, receive] = await cpuMs(() => {
+        let out: Automerge.Patch[] = [];
         const [doc] = Automerge.receiveSyncMessage(
           Automerge.init<Record<string, Uint8Array>>(),
           Automerge.initSyncState(),
           message,
+          { patchCallback: (made) => (out = made) },
         );
-        const out = Automerge.diff(doc, [], Automerge.getHeads(doc));
         Automerge.free(doc);
         return out;
       });
-      add('receive: Automerge message and diff', receive);
+      add('receive: Automerge message (and its patches)', receive);
       const [decoded, decode] = await cpuMs(() =>
-        patches.map((p) => decodeBlock((p as { value: Uint8Array }).value, { verify: false })),
+        patches.map((p) => {
+          const bytes = (p as { value: Uint8Array }).value;
+          peekBlock(bytes);
+          return bytes;
+        }),
       );
-      add('receive: decode blocks (structure, event ids)', decode);
+      add('receive: read block headers', decode);
       waiting.push(...decoded);
       if (waiting.length >= 16) await ingest();
     }
@@ -222,7 +228,7 @@ async function firstAuthor(store: LevelStore, realm: RealmId) {
 }
 
 /**
- * `npm run bench -- replication [--events N] [--catchup N] [--block-size B] [--profile DIR]`:
+ * `npm run bench -- replication [--events N] [--catchup N] [--block-size B] [--check-workers N] [--profile DIR]`:
  * two node processes over loopback TCP, each holding N events the other
  * lacks (time to converge; bytes on the wire against raw block bytes), then
  * a fresh node catching up a realm of `--catchup` events. With `--profile`,
@@ -232,6 +238,8 @@ export async function run(args: string[]): Promise<void> {
   const events = Number(flag(args, 'events', '100000'));
   const catchup = Number(flag(args, 'catchup', '1000000'));
   const blockSize = Number(flag(args, 'block-size', '1000'));
+  // `--check-workers N`: every node process checks received blocks on N worker threads.
+  const checkWorkers = flag(args, 'check-workers', '');
   // `--profile DIR`: CPU profiles and verbose session logs of every node process, under DIR/<node>.
   const profile = flag(args, 'profile', '');
   if (profile !== '') await mkdir(profile, { recursive: true });
@@ -242,7 +250,13 @@ export async function run(args: string[]): Promise<void> {
     const p = await startNodeProcess({
       bin,
       dir,
-      args: ['--status-interval', '50', ...(profile === '' ? [] : ['--verbose']), ...extra],
+      args: [
+        '--status-interval',
+        '50',
+        ...(profile === '' ? [] : ['--verbose']),
+        ...(checkWorkers === '' ? [] : ['--check-workers', checkWorkers]),
+        ...extra,
+      ],
       timeoutMs: 60_000,
       ...(profile === '' ? {} : { nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${out}`] }),
     });
@@ -359,6 +373,7 @@ export async function run(args: string[]): Promise<void> {
     printJson('replication', {
       events,
       blockSize,
+      checkWorkers: checkWorkers === '' ? 0 : Number(checkWorkers),
       convergeSeconds: converge,
       convergeCpuSeconds: convergeCpu,
       wireBytes: wire,

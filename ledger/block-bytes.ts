@@ -4,7 +4,8 @@ import type { SignedBlock } from './block.js';
 import { LedgerError } from './errors.js';
 import type { LedgerEvent } from './event.js';
 import { decodeRecord } from './record.js';
-import type { BlockRange, EventStore, StoredBlockBytes } from './store.js';
+import type { BlockRange, ChainBlockBytes, EventStore, StoredBlockBytes } from './store.js';
+import type { PublicKey, RealmId } from '../crypto/index.js';
 
 /** The bytes form of a decoded block (the event ids converted back to raw bytes). */
 export function blockBytesOf(block: SignedBlock): StoredBlockBytes {
@@ -35,6 +36,32 @@ export function storedBlockBytes(
   range?: BlockRange,
 ): AsyncIterable<StoredBlockBytes> {
   return store.blockBytes?.(range) ?? throughBlocks(store, range);
+}
+
+async function* chainThroughBlocks(
+  store: EventStore,
+  realm: RealmId,
+  author: PublicKey,
+  fromSeq?: number,
+): AsyncIterable<ChainBlockBytes> {
+  for await (const block of store.chain(realm, author, fromSeq)) {
+    yield { id: block.id, seq: block.header.seq, bytes: block.bytes };
+  }
+}
+
+/**
+ * An author's chain from `fromSeq` as bytes ({@link EventStore.chainBytes}),
+ * or, for a store that does not offer them, its decoded blocks' bytes.
+ */
+export function storedChainBytes(
+  store: EventStore,
+  realm: RealmId,
+  author: PublicKey,
+  fromSeq?: number,
+): AsyncIterable<ChainBlockBytes> {
+  return (
+    store.chainBytes?.(realm, author, fromSeq) ?? chainThroughBlocks(store, realm, author, fromSeq)
+  );
 }
 
 /**

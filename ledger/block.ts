@@ -1,4 +1,5 @@
 import {
+  CborReader,
   decodeCanonical,
   encodeCanonical,
   idFromBytes,
@@ -189,6 +190,41 @@ export function decodeBlockHeader(bytes: Uint8Array): BlockHeader {
     count,
     root,
   };
+}
+
+/** A block's id and header, read from its bytes without decoding its records. */
+export interface BlockPeek {
+  readonly id: BlockId;
+  readonly header: BlockHeader;
+}
+
+/**
+ * The id and header of an encoded block, its records left undecoded and
+ * unchecked (a receiver sorts blocks by chain before the ledger checks them
+ * in full). Throws `OVERSIZED` or `SCHEMA_VIOLATION` where {@link decodeBlock}
+ * would for the same reason.
+ */
+export function peekBlock(bytes: Uint8Array): BlockPeek {
+  if (bytes.byteLength > Limits.maxBlockBytes) {
+    throw new LedgerError('OVERSIZED', `block is ${bytes.byteLength} bytes`);
+  }
+  let headerBytes: Uint8Array;
+  try {
+    const reader = new CborReader(bytes);
+    if (reader.array() !== 3) fail('a block is [header, signature, records]');
+    headerBytes = reader.byteString();
+  } catch (err) {
+    if (err instanceof LedgerError) throw err;
+    fail(`block does not decode: ${(err as Error).message}`);
+  }
+  let header: BlockHeader;
+  try {
+    header = decodeBlockHeader(headerBytes);
+  } catch (err) {
+    if (err instanceof LedgerError) throw err;
+    fail(`block header does not decode: ${(err as Error).message}`);
+  }
+  return { id: idFromBytes<BlockId>(taggedHash(BLOCK_ID_TAG, headerBytes)), header };
 }
 
 /** Options for {@link decodeBlock}. */

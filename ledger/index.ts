@@ -3,11 +3,13 @@ export {
   decodeBlock,
   decodeBlockHeader,
   inclusionProof,
+  peekBlock,
   sealBlock,
   verifyBlock,
   verifyInclusion,
 } from './block.js';
 export type {
+  BlockPeek,
   BlockHeader,
   ChainHead,
   DecodeBlockOptions,
@@ -56,9 +58,11 @@ export {
   storedBlockBytes,
   storedBlockEvents,
   storedBlockRecords,
+  storedChainBytes,
 } from './block-bytes.js';
 export type {
   BlockRange,
+  ChainBlockBytes,
   EventQuery,
   EventStore,
   StoreCounts,

@@ -60,6 +60,8 @@ describe('Ledger.ingest on worker threads', () => {
       expect(a.rejected.map((x) => x.code).sort()).toEqual(
         ['BAD_ROOT', 'INVALID_SIGNATURE', 'SCHEMA_VIOLATION', 'SCHEMA_VIOLATION'].sort(),
       );
+      // A refused block is named whenever its header decodes (garbage is not).
+      expect(a.rejected.filter((x) => x.block === null).length).toBe(1);
       // The events decoded after a worker's check are the events themselves.
       const ids = a.accepted.flatMap((x) => x.eventIds);
       for (const id of ids) {

@@ -1,7 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { encodeCanonical, idToBytes } from '../crypto/index.js';
 import type { EventId } from '../crypto/index.js';
-import { blockEvents, decodeBlock, inclusionProof, sealBlock, verifyInclusion } from './block.js';
+import {
+  blockEvents,
+  decodeBlock,
+  inclusionProof,
+  peekBlock,
+  sealBlock,
+  verifyInclusion,
+} from './block.js';
 import { checkEvidence, evidenceOf } from './evidence.js';
 import { createRealm } from './realm.js';
 import { Ledger } from './ledger.js';
@@ -234,6 +241,26 @@ describe('blocks', () => {
     expect(() => verifyInclusion({ ...proof, signature: new Uint8Array(64) })).toThrowError(
       expect.objectContaining({ code: 'INVALID_SIGNATURE' }),
     );
+  });
+
+  it('show their id and header without decoding their records, and refuse what is not a block', async () => {
+    const { admin, realm } = await setup();
+    const block = sealBlock(
+      admin,
+      realm,
+      undefined,
+      [1, 2, 3].map((i) => encodeRecord(runDraft(i))),
+    );
+    expect(peekBlock(block.bytes)).toEqual({ id: block.id, header: block.header });
+    for (const bad of [
+      Uint8Array.of(1, 2, 3),
+      encodeCanonical([block.headerBytes, block.signature]),
+      encodeCanonical([new Uint8Array(5), block.signature, []]),
+    ]) {
+      expect(() => peekBlock(bad)).toThrowError(
+        expect.objectContaining({ code: 'SCHEMA_VIOLATION' }),
+      );
+    }
   });
 
   it('bind realm, author and sequence into event ids', () => {

@@ -3,8 +3,8 @@ import type { BlockId, EventId, Identity, PublicKey, RealmId } from '../crypto/i
 import type { BlockCheck } from './block-check.js';
 import { workerChecker } from './block-checker.js';
 import type { BlockChecker } from './block-checker.js';
-import { blockEvents, chainLink, decodeBlock, verifyBlock } from './block.js';
-import type { ChainHead, SignedBlock } from './block.js';
+import { blockEvents, chainLink, decodeBlock, peekBlock, verifyBlock } from './block.js';
+import type { BlockPeek, ChainHead, SignedBlock } from './block.js';
 import type { LedgerEvent } from './event.js';
 import { isKind } from './event.js';
 import { LedgerError } from './errors.js';
@@ -90,6 +90,15 @@ const WAITS: ReadonlySet<LedgerErrorCode> = new Set([
   'UNKNOWN_REALM',
   'NOT_A_MEMBER',
 ]);
+
+/** The id and header of an encoded block, or null when even they do not decode. */
+function peeked(bytes: Uint8Array): BlockPeek | null {
+  try {
+    return peekBlock(bytes);
+  } catch {
+    return null;
+  }
+}
 
 /**
  * The block a worker checked in full: its structure decoded here, with the
@@ -213,7 +222,14 @@ export class Ledger {
     // Calls validate one after the other; a call's write may still be in
     // flight while the next one validates (see InFlight). Each call
     // resolves once its own blocks are durable.
-    const validated = this.#queue.then(() => this.#validate(input, options));
+    // A worker check depends on the bytes alone: it starts now, while earlier
+    // calls still validate, so that the checks of one call overlap the
+    // ordered rules and writes of the one before.
+    const checks = options.trusted
+      ? Promise.resolve(new Map<Uint8Array, BlockCheck>())
+      : this.#checkOnWorkers(input.filter((x) => x instanceof Uint8Array));
+    checks.catch(() => undefined);
+    const validated = this.#queue.then(() => this.#validate(input, options, checks));
     this.#queue = validated.catch(() => undefined);
     return validated.then((v) => v.durable);
   }
@@ -222,11 +238,12 @@ export class Ledger {
   async #validate(
     input: readonly (SignedBlock | Uint8Array)[],
     options: IngestOptions,
+    checks: Promise<Map<Uint8Array, BlockCheck>>,
   ): Promise<{ durable: Promise<IngestReport> }> {
     const rejected: Rejection[] = [];
     const forks: ForkEvidence[] = [];
     let duplicates = 0;
-    const reject = (block: SignedBlock | null, err: unknown) => {
+    const reject = (block: BlockPeek | null, err: unknown) => {
       if (!(err instanceof LedgerError)) throw err;
       rejected.push({
         block: block?.id ?? null,
@@ -239,9 +256,7 @@ export class Ledger {
     };
 
     // 1. Decode and check each block on its own (on the workers, if any).
-    const checked = options.trusted
-      ? new Map<Uint8Array, BlockCheck>()
-      : await this.#checkOnWorkers(input.filter((x) => x instanceof Uint8Array));
+    const checked = await checks;
     const seen = new Set<BlockId>();
     let pending: Candidate[] = [];
     for (const item of input) {
@@ -259,7 +274,9 @@ export class Ledger {
           if (!options.trusted) verifyBlock(block);
         }
       } catch (err) {
-        reject(item instanceof Uint8Array ? null : item, err);
+        // An encoded block is named when its header decodes: a refusal is then
+        // told apart from another block's (and counted once by a replicator).
+        reject(item instanceof Uint8Array ? peeked(item) : item, err);
         continue;
       }
       if (

@@ -144,6 +144,21 @@ export class LevelBlockReader {
     return block;
   }
 
+  /** The bytes of the block at `position`, read now and not decoded: its head's lead and its parts' records. */
+  bytesNow(position: number): { id: BlockId; bytes: Uint8Array } {
+    const decoded = this.#blocks.get(position);
+    if (decoded !== undefined) return { id: decoded.id, bytes: decoded.bytes };
+    const head = this.#head(position);
+    if (head.parts === 0) return { id: head.id, bytes: head.lead };
+    const runs: Uint8Array[] = [head.lead];
+    for (let part = 1; part <= head.parts; part++) {
+      const value = this.#db.getSync(logKey(position, part));
+      if (value === undefined) throw missing(position, part);
+      runs.push(new BlockPart(position, part, value, head).run);
+    }
+    return { id: head.id, bytes: Buffer.concat(runs) };
+  }
+
   /** The event at `index` of the block at `position`, if the block has one. */
   event(position: number, index: number): StoredEvent | undefined {
     const run = this.#runAt(position, index);

@@ -82,6 +82,11 @@ describe('LevelStore layout: blocks kept in parts', () => {
       expect(all.map((e) => e.id)).toEqual([...small.eventIds, ...big.eventIds]);
       const blocks = await collect(store.blocks());
       expect(blocks.map((b) => plain(b.bytes))).toEqual([plain(small.bytes), plain(big.bytes)]);
+      const raw = await collect(store.chainBytes(realmA, alice.publicKey));
+      expect(raw.map((b) => [b.id, b.seq, plain(b.bytes)])).toEqual([
+        [small.id, 0, plain(small.bytes)],
+        [big.id, 1, plain(big.bytes)],
+      ]);
     } finally {
       await store.close();
     }
@@ -98,6 +103,9 @@ describe('LevelStore layout: blocks kept in parts', () => {
       await expectEvents(store, big, [0, 2 * PART_EVENTS]);
       await expect(store.getBlock(big.id)).rejects.toMatchObject({ code: 'NOT_FOUND' });
       await expect(collect(store.blocks())).rejects.toMatchObject({ code: 'NOT_FOUND' });
+      await expect(collect(store.chainBytes(realmA, alice.publicKey))).rejects.toMatchObject({
+        code: 'NOT_FOUND',
+      });
       await expect(collect(store.events({ realm: realmA }))).rejects.toMatchObject({
         code: 'NOT_FOUND',
       });

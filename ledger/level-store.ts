@@ -23,6 +23,7 @@ import {
 import { blockBytesOf } from './block-bytes.js';
 import type {
   BlockRange,
+  ChainBlockBytes,
   EventQuery,
   EventStore,
   StoreCounts,
@@ -429,6 +430,24 @@ export class LevelStore implements EventStore {
       lt: prefixEnd(prefix),
     });
     for await (const pos of positions) yield this.#reader.blockNow(readU64(pos, 0));
+  }
+
+  async *chainBytes(
+    realm: RealmId,
+    author: PublicKey,
+    fromSeq = 0,
+  ): AsyncIterable<ChainBlockBytes> {
+    this.#open();
+    if (!isIdHex(realm) || !isIdHex(author)) return;
+    const prefix = key(Table.chains, [realm, author]);
+    const entries = this.#db.iterator({
+      gte: key(Table.chains, [realm, author], [Math.max(0, Math.ceil(fromSeq))]),
+      lt: prefixEnd(prefix),
+    });
+    // The key ends with the seq (after the table byte, realm and author).
+    for await (const [k, pos] of entries) {
+      yield { seq: readU64(k, 65), ...this.#reader.bytesNow(readU64(pos, 0)) };
+    }
   }
 
   events(query: EventQuery = {}): AsyncIterable<StoredEvent> {

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { encodeCanonical } from '../crypto/index.js';
 import type { EventId, GenotypeId, PublicKey, RealmId } from '../crypto/index.js';
+import { storedChainBytes } from './block-bytes.js';
 import { blockEvents } from './block.js';
 import type { SignedBlock } from './block.js';
 import type { EventQuery, EventStore } from './store.js';
@@ -172,6 +173,15 @@ export function describeEventStoreConformance(
         expect((await collect(s.chain(realm, author, 1))).map((b) => b.id)).toEqual(
           chain.slice(1).map((b) => b.id),
         );
+        // As bytes: the same blocks, byte for byte, from any seq.
+        for (const from of [0, 1]) {
+          const raw = await collect(storedChainBytes(s, realm, author, from));
+          expect(raw.map((b) => [b.id, b.seq, Buffer.from(b.bytes).toString('hex')])).toEqual(
+            chain
+              .slice(from)
+              .map((b) => [b.id, b.header.seq, Buffer.from(b.bytes).toString('hex')]),
+          );
+        }
         const last = chain[chain.length - 1]!;
         expect(await s.head(realm, author)).toEqual({
           realm,
@@ -269,6 +279,7 @@ export function describeEventStoreConformance(
       expect(await s.head(bad as RealmId, alice.publicKey)).toBeUndefined();
       expect(await s.getBlockAt(realmA, bad as PublicKey, 0)).toBeUndefined();
       expect(await collect(s.chain(realmA, bad as PublicKey))).toEqual([]);
+      expect(await collect(storedChainBytes(s, realmA, bad as PublicKey))).toEqual([]);
       expect(await collect(s.heads(bad as RealmId))).toEqual([]);
       expect(await collect(s.blocks({ realm: bad as RealmId }))).toEqual([]);
       expect(await collect(s.events({ genotype: bad as GenotypeId }))).toEqual([]);

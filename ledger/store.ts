@@ -45,6 +45,18 @@ export interface StoredBlockBytes {
   readonly eventIds: Uint8Array;
 }
 
+/**
+ * A block of an author's chain as its bytes, nothing decoded: what a
+ * replicator puts into a document.
+ */
+export interface ChainBlockBytes {
+  readonly id: BlockId;
+  /** The block's sequence number in its author's chain. */
+  readonly seq: number;
+  /** The block's canonical bytes, as {@link SignedBlock.bytes}. */
+  readonly bytes: Uint8Array;
+}
+
 /** Counts of what a store holds. */
 export interface StoreCounts {
   readonly blocks: number;
@@ -91,6 +103,11 @@ export interface EventStore {
   blockBytes?(range?: BlockRange): AsyncIterable<StoredBlockBytes>;
   /** An author's blocks in a realm from `fromSeq`, in chain order. */
   chain(realm: RealmId, author: PublicKey, fromSeq?: number): AsyncIterable<SignedBlock>;
+  /**
+   * {@link chain} as bytes, undecoded: offered by stores that keep blocks as
+   * bytes (`storedChainBytes` converts {@link chain} for the others).
+   */
+  chainBytes?(realm: RealmId, author: PublicKey, fromSeq?: number): AsyncIterable<ChainBlockBytes>;
   /** Events in log order (block by block, in block order), filtered through the indexes. */
   events(query?: EventQuery): AsyncIterable<StoredEvent>;
   counts(): Promise<StoreCounts>;

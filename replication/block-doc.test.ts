@@ -2,18 +2,10 @@ import * as Automerge from '@automerge/automerge';
 import { describe, expect, it } from 'vitest';
 import type { SignedBlock } from '../ledger/index.js';
 import { blockChange, buildBlockDoc, docEntries } from './block-doc.js';
-import { writeSynthetic } from './synthetic.js';
-import { memoryPeer, testIdentity, testRealm } from './test-kit.js';
+import { syntheticChain } from './test-kit.js';
 
 async function someBlocks(n: number): Promise<SignedBlock[]> {
-  const admin = testIdentity(1);
-  const { realm, block } = testRealm(admin);
-  const peer = await memoryPeer('x');
-  await peer.ledger.ingest([block]);
-  await writeSynthetic(peer.ledger, admin, realm, n * 3, { blockSize: 3 });
-  const out: SignedBlock[] = [];
-  for await (const b of peer.ledger.store.chain(realm, admin.publicKey, 0)) out.push(b);
-  return out.slice(0, n);
+  return (await syntheticChain(n, 3)).blocks.slice(0, n);
 }
 
 describe('block documents', () => {

@@ -1,6 +1,11 @@
 import * as Automerge from '@automerge/automerge';
-import type { SignedBlock } from '../ledger/index.js';
+import type { ChainBlockBytes, SignedBlock } from '../ledger/index.js';
 import { BLOCKS_PER_DOC } from './limits.js';
+
+/** A block as a document holds it: its id, its seq and its bytes (decoded or read raw from the store). */
+export type DocBlock = SignedBlock | ChainBlockBytes;
+
+const seqOf = (block: DocBlock) => ('header' in block ? block.header.seq : block.seq);
 
 /** An Automerge document of signed blocks: key = the block's seq (decimal), value = the block's wire bytes. */
 export type BlockDoc = Automerge.Doc<Record<string, Uint8Array>>;
@@ -19,12 +24,12 @@ export type BlockDoc = Automerge.Doc<Record<string, Uint8Array>>;
  * (a test holds the two together), without the proxy and the materialised
  * view, about 3× cheaper for a 200 kB block.
  */
-export function blockChange(block: SignedBlock): Automerge.Change {
+export function blockChange(block: DocBlock): Automerge.Change {
   const handle = Automerge.getBackend(
     Automerge.init<Record<string, Uint8Array>>({ actor: block.id.slice(0, 32) }),
   );
   try {
-    handle.put('_root', String(block.header.seq), block.bytes);
+    handle.put('_root', String(seqOf(block)), block.bytes);
     handle.commit(null, 0);
     const change = handle.getLastLocalChange();
     if (change === null) throw new Error('automerge produced no change');
@@ -35,7 +40,7 @@ export function blockChange(block: SignedBlock): Automerge.Change {
 }
 
 /** The document holding exactly `blocks`. */
-export function buildBlockDoc(blocks: readonly SignedBlock[]): BlockDoc {
+export function buildBlockDoc(blocks: readonly DocBlock[]): BlockDoc {
   const [doc] = Automerge.applyChanges(
     Automerge.init<Record<string, Uint8Array>>(),
     blocks.map((b) => blockChange(b)),

@@ -1,6 +1,6 @@
-import type { PublicKey, RealmId } from '../crypto/index.js';
-import { decodeBlock, LedgerError } from '../ledger/index.js';
-import type { ForkEvidence, Ledger, Rejection, SignedBlock } from '../ledger/index.js';
+import type { BlockId, PublicKey, RealmId } from '../crypto/index.js';
+import { LedgerError, peekBlock } from '../ledger/index.js';
+import type { BlockHeader, ForkEvidence, Ledger, Rejection, SignedBlock } from '../ledger/index.js';
 import type { ReplicationLimits } from './limits.js';
 
 /** Where a session reports what it admitted and refused. */
@@ -21,9 +21,27 @@ export interface IngestQueueContext {
   readonly truncated: () => boolean;
 }
 
+/**
+ * A received block on its way to the ledger: its id and header (read
+ * without decoding its records) and what the ledger is given, its bytes
+ * (checked in full there, on worker threads when the ledger has them), or
+ * the decoded block the ledger handed back with a verdict that may change.
+ */
+interface Arrived {
+  readonly id: BlockId;
+  readonly header: BlockHeader;
+  readonly input: Uint8Array | SignedBlock;
+}
+
+const arrivedOf = (block: SignedBlock): Arrived => ({
+  id: block.id,
+  header: block.header,
+  input: block,
+});
+
 /** A block the ledger may admit once others arrive. */
 interface Parked {
-  readonly block: SignedBlock;
+  readonly block: Arrived;
   /** It waits for its predecessor in its author's chain (not for a dependency, genesis or membership). */
   readonly gap: boolean;
   /** The round in which it was parked. */
@@ -38,10 +56,18 @@ interface Parked {
 const INGEST_BATCH = 16;
 
 /**
+ * Ledger calls in flight at once: the ledger checks the blocks of one (on
+ * its worker threads, if any) while it applies the ordered rules to, and
+ * writes, the one before.
+ */
+const IN_FLIGHT = 2;
+
+/**
  * The blocks one sync session received, on their way through the ledger.
- * A block is decoded (structure only) as it arrives and queued; the ledger
- * takes what is queued in calls of at most {@link INGEST_BATCH} blocks while
- * the exchange goes on, and checks signature, Merkle root, chain, realm,
+ * A block's header is read as it arrives (its records are not decoded here)
+ * and its bytes queued; the ledger takes what is queued in calls of at most
+ * {@link INGEST_BATCH} blocks, {@link IN_FLIGHT} calls at a time, while the
+ * exchange goes on, and checks signature, Merkle root, chain, realm,
  * membership, schema and dependencies before anything is stored.
  *
  * Blocks the ledger may admit later (waiting for a predecessor, a
@@ -53,19 +79,25 @@ const INGEST_BATCH = 16;
  */
 export class IngestQueue {
   readonly #ctx: IngestQueueContext;
-  /** Decoded blocks waiting for the ledger, in arrival order. */
-  #waiting: SignedBlock[] = [];
-  /** The ledger call running now (undefined between calls). */
-  #current: Promise<void> | undefined;
+  /** Blocks waiting for the ledger, in arrival order. */
+  #waiting: Arrived[] = [];
+  /** The ledger calls running now. */
+  readonly #calls = new Set<Promise<void>>();
   #pumping: Promise<void> | undefined;
   /** Set while the session sends a turn: no ledger call starts meanwhile. */
   #paused: Promise<void> | undefined;
+  /** Calls are prepared and handed to the ledger one after the other, in order. */
+  #order: Promise<unknown> = Promise.resolve();
   /** Blocks that may pass once others arrive, by id. */
   readonly #pending = new Map<string, Parked>();
   /** Ledger calls so far that admitted something. */
   #round = 0;
   /** The round in which each author's chain last grew. */
   readonly #grew = new Map<PublicKey, number>();
+  /** The seq each author's chain reaches once the calls in flight are stored (their blocks admitted). */
+  readonly #offered = new Map<PublicKey, number>();
+  /** Wakes the pump when a block arrives while it waits for a call. */
+  #wake: (() => void) | undefined;
   #error: Error | undefined;
   #accepted = 0;
   #rejected = 0;
@@ -84,14 +116,15 @@ export class IngestQueue {
     return this.#rejected;
   }
 
-  /** Decodes a block's structure and queues it; one that does not decode is the sender's fault. */
+  /** Reads a block's header and queues its bytes; one whose header does not decode is the sender's fault. */
   push(bytes: Uint8Array): void {
     try {
-      this.#waiting.push(decodeBlock(bytes, { verify: false }));
+      this.#waiting.push({ ...peekBlock(bytes), input: bytes });
     } catch (err) {
       if (!(err instanceof LedgerError)) throw err;
       this.#reject({ block: null, code: err.code, message: err.message }, true);
     }
+    this.#wake?.();
     this.#pump();
   }
 
@@ -117,11 +150,8 @@ export class IngestQueue {
    * failure, if any.
    */
   async room(): Promise<void> {
-    while (
-      this.#waiting.length >= this.#ctx.limits.maxQueuedBlocks &&
-      this.#current !== undefined
-    ) {
-      await this.#current;
+    while (this.#waiting.length >= this.#ctx.limits.maxQueuedBlocks && this.#calls.size > 0) {
+      await Promise.race(this.#calls);
     }
     if (this.#error !== undefined) throw this.#error;
   }
@@ -148,15 +178,29 @@ export class IngestQueue {
     if (this.#pumping !== undefined || this.#error !== undefined) return;
     if (this.#waiting.length === 0 && !this.#anyDue()) return;
     this.#pumping = (async () => {
-      while ((this.#waiting.length > 0 || this.#anyDue()) && this.#error === undefined) {
+      for (;;) {
+        const work = (this.#waiting.length > 0 || this.#anyDue()) && this.#error === undefined;
+        if (!work || this.#calls.size >= IN_FLIGHT) {
+          if (this.#calls.size === 0) return;
+          // A call ends, or (with room for another call) a block arrives.
+          await new Promise<void>((resolve) => {
+            if (!work) this.#wake = resolve;
+            void Promise.race(this.#calls).then(() => resolve());
+          });
+          this.#wake = undefined;
+          continue;
+        }
         while (this.#paused !== undefined) await this.#paused;
         const batch = this.#waiting.splice(0, INGEST_BATCH);
-        const call = this.#ingest(batch).catch((err: unknown) => {
-          this.#error ??= err instanceof Error ? err : new Error(String(err));
-        });
-        this.#current = call;
-        await call;
-        this.#current = undefined;
+        const call = this.#ingest(batch)
+          .catch((err: unknown) => {
+            this.#error ??= err instanceof Error ? err : new Error(String(err));
+          })
+          .finally(() => {
+            this.#calls.delete(call);
+            if (this.#calls.size === 0) this.#offered.clear();
+          });
+        this.#calls.add(call);
       }
     })().finally(() => {
       this.#pumping = undefined;
@@ -176,24 +220,28 @@ export class IngestQueue {
 
   /**
    * Parks the blocks whose chain has a hole before them (their predecessor
-   * is neither stored nor in this call), and returns the others: the ledger
-   * would check each parked one's signature and root only to answer
-   * `CHAIN_GAP`. They are offered once their chain grows, or at the end.
+   * is neither stored, nor in a call in flight, nor in this call), and
+   * returns the others: the ledger would check each parked one's signature
+   * and root only to answer `CHAIN_GAP`. They are offered once their chain
+   * grows, or at the end.
    */
-  async #holdGaps(input: SignedBlock[]): Promise<SignedBlock[]> {
+  async #holdGaps(input: Arrived[]): Promise<Arrived[]> {
     const next = new Map<PublicKey, number>();
     for (const b of input) {
       const author = b.header.author;
       if (next.has(author)) continue;
       const head = await this.#ctx.ledger.store.head(this.#ctx.realm, author);
-      next.set(author, head === undefined ? 0 : head.seq + 1);
+      next.set(
+        author,
+        Math.max(head === undefined ? 0 : head.seq + 1, this.#offered.get(author) ?? 0),
+      );
     }
     const bySeq = [...input].sort(
       (x, y) =>
         (x.header.author < y.header.author ? -1 : x.header.author > y.header.author ? 1 : 0) ||
         x.header.seq - y.header.seq,
     );
-    const held = new Set<SignedBlock>();
+    const held = new Set<Arrived>();
     for (const b of bySeq) {
       const expected = next.get(b.header.author)!;
       if (b.header.seq === expected) next.set(b.header.author, expected + 1);
@@ -202,13 +250,13 @@ export class IngestQueue {
         this.#pending.set(b.id, { block: b, gap: true, since: this.#round });
       }
     }
+    for (const [author, seq] of next) this.#offered.set(author, seq);
     return held.size === 0 ? input : input.filter((b) => !held.has(b));
   }
 
-  /** Validates and stores blocks (with the parked ones that may pass now; all of them at the end). */
-  async #ingest(blocks: readonly SignedBlock[], final = false): Promise<void> {
-    const realm = this.#ctx.realm;
-    const input: SignedBlock[] = [];
+  /** The blocks of a call (with the parked ones that may pass now; all of them at the end), handed to the ledger. */
+  async #offer(blocks: readonly Arrived[], final: boolean) {
+    const input: Arrived[] = [];
     for (const [id, p] of this.#pending) {
       if (!final && !this.#due(p)) continue;
       input.push(p.block);
@@ -216,10 +264,29 @@ export class IngestQueue {
     }
     input.push(...blocks);
     const offered = final ? input : await this.#holdGaps(input);
-    if (offered.length === 0) return;
+    if (offered.length === 0) return undefined;
     // The ledger checks signature and Merkle root (and names the block in its
     // rejection, so a refusal is counted once, not per session).
-    const report = await this.#ctx.ledger.ingest(offered, { realm });
+    // Wrapped, so that the next call is handed over without waiting for this one's report.
+    const report = this.#ctx.ledger.ingest(
+      offered.map((b) => b.input),
+      { realm: this.#ctx.realm },
+    );
+    return { report };
+  }
+
+  /** Validates and stores blocks (see {@link IngestQueue.#offer}), then sorts the verdicts. */
+  async #ingest(blocks: readonly Arrived[], final = false): Promise<void> {
+    const realm = this.#ctx.realm;
+    // Prepared and handed over in call order, so that the ledger sees a chain's blocks in order.
+    const offered = this.#order.then(() => this.#offer(blocks, final));
+    this.#order = offered.then(
+      () => undefined,
+      () => undefined,
+    );
+    const call = await offered;
+    if (call === undefined) return;
+    const report = await call.report;
     if (report.accepted.length > 0) {
       this.#accepted += report.accepted.length;
       this.#round++;
@@ -235,7 +302,11 @@ export class IngestQueue {
       const block = r.block === null ? undefined : retryable.get(r.block);
       const waits = block !== undefined;
       if (!final && waits && this.#pending.size < this.#ctx.limits.maxPendingBlocks) {
-        this.#pending.set(block.id, { block, gap: r.code === 'CHAIN_GAP', since: this.#round });
+        this.#pending.set(block.id, {
+          block: arrivedOf(block),
+          gap: r.code === 'CHAIN_GAP',
+          since: this.#round,
+        });
         continue;
       }
       // A non-member's block is the peer's fault only when the session saw the whole realm.

@@ -1,7 +1,8 @@
 import * as Automerge from '@automerge/automerge';
 import { bytesEqual, concatBytes } from '../crypto/index.js';
 import type { BlockId, PublicKey, RealmId } from '../crypto/index.js';
-import type { Ledger, SignedBlock } from '../ledger/index.js';
+import { storedChainBytes } from '../ledger/index.js';
+import type { ChainBlockBytes, Ledger } from '../ledger/index.js';
 import { buildBlockDoc } from './block-doc.js';
 import type { BlockDoc } from './block-doc.js';
 import type { DocCache, DocSource } from './doc-cache.js';
@@ -95,8 +96,10 @@ export class SessionDocs {
     if (head === undefined || head.seq < first) return undefined;
     const lastSeq = Math.min(head.seq, first + BLOCKS_PER_DOC - 1);
     if (lastSeq === head.seq) return { lastSeq, lastId: head.id };
-    const last = await store.getBlockAt(this.#ctx.realm, author, lastSeq);
-    return last === undefined ? undefined : { lastSeq, lastId: last.id };
+    for await (const last of storedChainBytes(store, this.#ctx.realm, author, lastSeq)) {
+      return last.seq === lastSeq ? { lastSeq, lastId: last.id } : undefined;
+    }
+    return undefined;
   }
 
   /** The cached document for `key` if it still is what the store holds; drops a bad entry. */
@@ -134,9 +137,11 @@ export class SessionDocs {
       ({ doc, source } = cached);
       fromCache = true;
     } else if (held !== undefined) {
-      const blocks: SignedBlock[] = [];
-      for await (const b of this.#ctx.ledger.store.chain(this.#ctx.realm, author, first)) {
-        if (b.header.seq > held.lastSeq) break;
+      // Raw bytes: a document needs each block's id, seq and bytes, nothing decoded.
+      const blocks: ChainBlockBytes[] = [];
+      const store = this.#ctx.ledger.store;
+      for await (const b of storedChainBytes(store, this.#ctx.realm, author, first)) {
+        if (b.seq > held.lastSeq) break;
         blocks.push(b);
       }
       doc = buildBlockDoc(blocks);
@@ -175,25 +180,32 @@ export class SessionDocs {
     return this.#docs.size + this.#deferred.size < this.#ctx.maxDocs;
   }
 
-  /** Applies a peer message to a document; returns the heads before and after when it changed. */
+  /**
+   * Applies a peer message to a document; returns what changed (the patches
+   * from the heads before to the heads after), or undefined when nothing did.
+   */
   receive(
     key: DocKey,
     st: SessionDoc,
     message: Automerge.SyncMessage,
-  ): { before: Automerge.Heads; after: Automerge.Heads } | undefined {
+  ): Automerge.Patch[] | undefined {
     const before = Automerge.getHeads(st.doc);
+    // The patches Automerge makes to update the document are the diff from
+    // before to after: kept, rather than asking `diff` to make them again.
+    let patches: Automerge.Patch[] = [];
     try {
-      [st.doc, st.sync] = Automerge.receiveSyncMessage(st.doc, st.sync, message);
+      [st.doc, st.sync] = Automerge.receiveSyncMessage(st.doc, st.sync, message, {
+        patchCallback: (made) => (patches = made),
+      });
     } catch (err) {
       throw new ReplicationError('PROTOCOL_VIOLATION', `bad automerge sync message for ${key}`, {
         cause: err,
       });
     }
-    const after = Automerge.getHeads(st.doc);
-    if (sameHeads(before, after)) return undefined;
+    if (sameHeads(before, Automerge.getHeads(st.doc))) return undefined;
     // Changed by the peer: no longer what the store holds.
     st.fresh = false;
-    return { before, after };
+    return patches;
   }
 
   /** Keeps a message that carries no blocks for a document not opened yet; false when it must be applied now. */

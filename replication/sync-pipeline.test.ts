@@ -1,5 +1,6 @@
 import * as Automerge from '@automerge/automerge';
 import { describe, expect, it } from 'vitest';
+import { peekBlock } from '../ledger/index.js';
 import type { SignedBlock } from '../ledger/index.js';
 import { buildBlockDoc } from './block-doc.js';
 import { docKey } from './doc-key.js';
@@ -150,8 +151,10 @@ describe('session pipeline', () => {
     const offers = new Map<string, number>();
     const ingest = b.ledger.ingest.bind(b.ledger);
     b.ledger.ingest = (input, options) => {
-      for (const x of input)
-        if (!(x instanceof Uint8Array)) offers.set(x.id, (offers.get(x.id) ?? 0) + 1);
+      for (const x of input) {
+        const id = x instanceof Uint8Array ? peekBlock(x).id : x.id;
+        offers.set(id, (offers.get(id) ?? 0) + 1);
+      }
       return ingest(input, options);
     };
     await syncPair(a, b, realm);

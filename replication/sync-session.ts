@@ -225,11 +225,10 @@ class Session {
       if (this.#docs.defer(key, message)) continue;
       const st = await this.#docs.open(key);
       if (st === undefined) continue;
-      const changed = this.#docs.receive(key, st, message);
-      if (changed === undefined) continue;
-      const { before, after } = changed;
-      // diff hands the new values over as Uint8Array views; getConflicts copies, so it is kept for forks.
-      for (const patch of Automerge.diff(st.doc, before, after)) {
+      const patches = this.#docs.receive(key, st, message);
+      if (patches === undefined) continue;
+      // Patches hand the new values over as Uint8Array views; getConflicts copies, so it is kept for forks.
+      for (const patch of patches) {
         const k = patch.path[0];
         // A fork shows as `put` with `conflict`, or as a bare `conflict` when the old value still wins.
         if (

@@ -4,6 +4,7 @@ import { createRealm, Ledger } from '../ledger/index.js';
 import type { SignedBlock } from '../ledger/index.js';
 import { MemoryStore } from '../ledger/memory-store.js';
 import { channelPair } from './memory-channel.js';
+import { writeSynthetic } from './synthetic.js';
 import { createReplicator } from './replicator.js';
 import type { Replicator, ReplicatorInit } from './replicator.js';
 import type { SessionOutcome } from './sync-session.js';
@@ -65,4 +66,24 @@ export async function blockIds(peer: MemoryPeer): Promise<string[]> {
   const ids: string[] = [];
   for await (const b of peer.ledger.store.blocks()) ids.push(b.id);
   return ids.sort();
+}
+
+/**
+ * A realm whose genesis identity `n` signs, then `blocks` blocks of
+ * `blockSize` synthetic events by the same author: the whole chain, genesis
+ * first, from an in-memory peer that holds it.
+ */
+export async function syntheticChain(
+  blocks: number,
+  blockSize: number,
+  n = 1,
+): Promise<{ realm: RealmId; admin: Identity; blocks: SignedBlock[] }> {
+  const admin = testIdentity(n);
+  const { realm, block } = testRealm(admin);
+  const peer = await memoryPeer('chain');
+  await peer.ledger.ingest([block]);
+  await writeSynthetic(peer.ledger, admin, realm, blocks * blockSize, { blockSize });
+  const out: SignedBlock[] = [];
+  for await (const b of peer.ledger.store.chain(realm, admin.publicKey)) out.push(b);
+  return { realm, admin, blocks: out };
 }
