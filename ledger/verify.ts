@@ -1,4 +1,4 @@
-import { bufferView } from '../crypto/index.js';
+import { bufferView, IdTable } from '../crypto/index.js';
 import type { BlockId, RealmId } from '../crypto/index.js';
 import type { BlockCheck } from './block-check.js';
 import { storedBlockBytes } from './block-bytes.js';
@@ -52,7 +52,7 @@ export async function* verifyStore(
   const workers = options.workers ?? undefined;
   const checker: BlockChecker =
     workers !== undefined && workers <= 1 ? inlineChecker() : workerChecker(workers);
-  const ordered = new OrderedChecks();
+  const ordered = new OrderedChecks((await store.counts()).events);
   let blocks = 0;
   let sinceYield = 0;
   try {
@@ -98,11 +98,16 @@ export async function* verifyStore(
 /** The checks that need log order: chains, realms, membership, dependencies. */
 class OrderedChecks {
   readonly #heads = new Map<string, { seq: number; id: BlockId; nextEvent: number }>();
-  /** Every event id seen so far, as 32-character latin1 strings (half the memory of hex). */
-  readonly #seen = new Set<string>();
+  /** Every event id seen so far, as raw bytes (no string, no object per id). */
+  readonly #seen = new IdTable();
   readonly #realms = new Map<RealmId, RealmState>();
   readonly #problems: VerifyProblem[] = [];
   #events = 0;
+
+  /** Checks for a store of about `events` events (room is made for them up front). */
+  constructor(events: number) {
+    this.#seen.reserve(events);
+  }
 
   progress(type: 'progress' | 'done', blocks: number): VerifyProgress {
     return { type, blocks, events: this.#events, problems: this.#problems };
@@ -160,7 +165,7 @@ class OrderedChecks {
     const deps = bufferView(c.deps);
     for (let i = 0, d = 0; i < c.count; i++) {
       for (const end = c.depEnds[i]!; d < end; d++) {
-        if (!this.#seen.has(deps.toString('latin1', d * 32, d * 32 + 32))) {
+        if (this.#seen.find(deps, d * 32) < 0) {
           this.#problem(
             c.id,
             'UNKNOWN_DEPENDENCY',
@@ -169,7 +174,7 @@ class OrderedChecks {
           );
         }
       }
-      this.#seen.add(ids.toString('latin1', i * 32, i * 32 + 32));
+      this.#seen.intern(ids, i * 32);
     }
     this.#events += c.count;
   }
