@@ -356,13 +356,17 @@ export class LevelStore implements EventStore {
   }
 
   getEvent(id: EventId): Promise<StoredEvent | undefined> {
-    return this.#now(() => {
-      if (!isIdHex(id)) return undefined;
-      const at = this.#db.getSync(key(Table.events, [id]));
-      return at === undefined
-        ? undefined
-        : this.#reader.event(readU64(at, 0), (at[8]! << 8) | at[9]!);
-    });
+    return this.#now(() => this.getEventNow(id));
+  }
+
+  /** Two small synchronous reads: the event index, then the one part of the block that holds it. */
+  getEventNow(id: EventId): StoredEvent | undefined {
+    this.#open();
+    if (!isIdHex(id)) return undefined;
+    const at = this.#db.getSync(key(Table.events, [id]));
+    return at === undefined
+      ? undefined
+      : this.#reader.event(readU64(at, 0), (at[8]! << 8) | at[9]!);
   }
 
   async head(realm: RealmId, author: PublicKey): Promise<ChainHead | undefined> {

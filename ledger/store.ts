@@ -78,6 +78,12 @@ export interface EventStore {
   /** Which of `ids` the store holds, in one read (the validator checks dependencies with it). */
   hasEvents(ids: readonly EventId[]): Promise<boolean[]>;
   getEvent(id: EventId): Promise<StoredEvent | undefined>;
+  /**
+   * {@link getEvent} read now, synchronously: offered by stores that read an
+   * event by id without a round trip to another thread, for walks that read
+   * one event after another (a lineage). Throws as `getEvent` rejects.
+   */
+  getEventNow?(id: EventId): StoredEvent | undefined;
   /** Where an author's chain in a realm stands, if it has any block here. */
   head(realm: RealmId, author: PublicKey): Promise<ChainHead | undefined>;
   /** Every chain head (of one realm, or all). */
