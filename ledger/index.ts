@@ -6,6 +6,7 @@ export {
   sealBlock,
   verifyBlock,
   verifyInclusion,
+  verifyInclusionUnder,
 } from './block.js';
 export type {
   BlockHeader,
@@ -58,6 +59,7 @@ export {
   storedBlockRecords,
 } from './block-bytes.js';
 export type {
+  BlockInfo,
   BlockRange,
   EventQuery,
   EventStore,

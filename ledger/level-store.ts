@@ -1,7 +1,7 @@
 import { Level } from 'level';
 import { bufferView, isIdHex } from '../crypto/index.js';
 import type { BlockId, EventId, PublicKey, RealmId } from '../crypto/index.js';
-import type { ChainHead, SignedBlock } from './block.js';
+import type { ChainHead, InclusionProof, SignedBlock } from './block.js';
 import { LedgerError } from './errors.js';
 import type { LedgerEvent } from './event.js';
 import { eventsOfBlock } from './event-index.js';
@@ -22,6 +22,7 @@ import {
 } from './level-layout.js';
 import { blockBytesOf } from './block-bytes.js';
 import type {
+  BlockInfo,
   BlockRange,
   EventQuery,
   EventStore,
@@ -332,6 +333,26 @@ export class LevelStore implements EventStore {
       }
       const pos = this.#db.getSync(key(Table.chains, [realm, author], [seq]));
       return pos === undefined ? undefined : this.#reader.blockNow(readU64(pos, 0));
+    });
+  }
+
+  inclusionProof(block: BlockId, index: number): Promise<InclusionProof | undefined> {
+    return this.#now(() => {
+      if (!isIdHex(block)) return undefined;
+      const pos = this.#db.getSync(key(Table.blockIds, [block]));
+      return pos === undefined ? undefined : this.#reader.proof(readU64(pos, 0), index);
+    });
+  }
+
+  blockInfoAt(realm: RealmId, author: PublicKey, seq: number): Promise<BlockInfo | undefined> {
+    return this.#now(() => {
+      if (!isIdHex(realm) || !isIdHex(author) || !Number.isSafeInteger(seq) || seq < 0) {
+        return undefined;
+      }
+      const pos = this.#db.getSync(key(Table.chains, [realm, author], [seq]));
+      if (pos === undefined) return undefined;
+      const { id, first, count } = this.#reader.info(readU64(pos, 0));
+      return { id, first, count };
     });
   }
 
