@@ -1,4 +1,10 @@
-import { bufferView, bytesEqual, idFromBytes, merkleProof, merkleRoot } from '../crypto/index.js';
+import {
+  bufferView,
+  bytesEqual,
+  idFromBytes,
+  merkleProof,
+  merkleSubtreeRoots,
+} from '../crypto/index.js';
 import type { ProofStep } from '../crypto/index.js';
 import type { BlockId, EventId, PublicKey, RealmId } from '../crypto/index.js';
 import { decodeBlock, decodeBlockHeader } from './block.js';
@@ -47,6 +53,8 @@ import { LedgerError } from './errors.js';
  * as many values); 16 was no cheaper to read than 32.
  */
 export const PART_EVENTS = 32;
+/** log2 of {@link PART_EVENTS}: a part root is a node this many levels above the block's ids. */
+const PART_HEIGHT = Math.log2(PART_EVENTS);
 
 const BLOCK_FIXED = 32 + 32 + 32 + 8 + 4;
 const HEAD_FIXED = BLOCK_FIXED + 2;
@@ -129,6 +137,12 @@ export function frameBlock(block: SignedBlock): Buffer[] {
   fixed.copy(head, 0);
   head.writeUInt16BE(parts, BLOCK_FIXED);
   head.set(bytes.subarray(0, leadEnd), HEAD_FIXED + 32 * parts);
+  // The ids as bytes, once: the parts' directories and the part roots.
+  const ids = Buffer.allocUnsafe(parts === 0 ? 0 : 32 * count);
+  if (parts > 0) {
+    for (let i = 0; i < count; i++) ids.write(eventIds[i]!, 32 * i, 32, 'hex');
+    head.set(merkleSubtreeRoots(ids, PART_HEIGHT), HEAD_FIXED);
+  }
   const out = [head];
   let runStart = leadEnd;
   for (let k = 0; k < parts; k++) {
@@ -139,15 +153,12 @@ export function frameBlock(block: SignedBlock): Buffer[] {
     const part = Buffer.allocUnsafe(BLOCK_FIXED + (to - from) * PER_EVENT + (runEnd - runStart));
     fixed.copy(part, 0);
     let p = BLOCK_FIXED;
-    const leaves = new Array<Uint8Array>(to - from);
     for (let i = from; i < to; i++) {
-      leaves[i - from] = part.subarray(p, p + 32);
-      p += part.write(eventIds[i]!, p, 32, 'hex');
-      part.writeUInt32BE(records[i]!.byteLength, p);
-      p += 4;
+      ids.copy(part, p, 32 * i, 32 * i + 32);
+      part.writeUInt32BE(records[i]!.byteLength, p + 32);
+      p += PER_EVENT;
     }
     part.set(bytes.subarray(runStart, runEnd), p);
-    head.set(merkleRoot(leaves), HEAD_FIXED + 32 * k);
     out.push(part);
     runStart = runEnd;
   }
