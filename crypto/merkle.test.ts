@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { sha256Pair } from './hash.js';
-import { merkleProof, merkleRoot, verifyMerkleProof } from './merkle.js';
+import { merkleProof, merkleRoot, merkleSubtreeRoots, verifyMerkleProof } from './merkle.js';
 
 describe('merkle tree', () => {
   it('proves every leaf of trees of many sizes, and nothing else', () => {
@@ -32,6 +32,30 @@ describe('merkle tree', () => {
       const leaves = Array.from({ length: n }, () => new Uint8Array(randomBytes(32)));
       expect(Buffer.from(merkleRoot(leaves)).equals(reference(leaves))).toBe(true);
     }
+  });
+
+  it('gives the roots of aligned subtrees, whose own root is the root, for every size up to 70', () => {
+    for (let n = 0; n <= 70; n++) {
+      const leaves = Array.from({ length: n }, () => new Uint8Array(randomBytes(32)));
+      const joined = Buffer.concat(leaves);
+      for (const height of [0, 1, 2, 5]) {
+        const size = 2 ** height;
+        const chunks = Array.from({ length: Math.ceil(n / size) }, (_, k) =>
+          merkleRoot(leaves.slice(k * size, (k + 1) * size)),
+        );
+        const roots = merkleSubtreeRoots(joined, height);
+        // The leaves are left as they were (a Buffer here).
+        expect(joined.equals(Buffer.concat(leaves))).toBe(true);
+        expect(Buffer.from(roots).equals(Buffer.concat(chunks))).toBe(true);
+        if (n > 0) {
+          const nodes = Array.from({ length: chunks.length }, (_, k) =>
+            roots.subarray(32 * k, 32 * k + 32),
+          );
+          expect(Buffer.from(merkleRoot(nodes)).equals(merkleRoot(leaves))).toBe(true);
+        }
+      }
+    }
+    expect(() => merkleSubtreeRoots(new Uint8Array(33), 1)).toThrow(RangeError);
   });
 
   it('changes the root when leaves are reordered', () => {

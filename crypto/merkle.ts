@@ -52,6 +52,32 @@ export function merkleRoot(leaves: readonly Uint8Array[]): Uint8Array {
   return level.slice(0, 32);
 }
 
+/**
+ * The nodes `height` levels above the leaves of the tree {@link merkleRoot}
+ * builds over `leaves` (32-byte ids laid end to end): node `k` is the root
+ * of the aligned subtree of leaves `k·2^height` to `(k+1)·2^height − 1`
+ * (the last may hold fewer), i.e. `merkleRoot` of that run of leaves; the
+ * tree over these nodes is the rest of the tree. Hashed a level at a time
+ * as {@link merkleRoot} does. Returned end to end, 32 bytes each.
+ */
+export function merkleSubtreeRoots(leaves: Uint8Array, height: number): Uint8Array {
+  if (leaves.byteLength % 32 !== 0)
+    throw new RangeError(`Merkle leaves are 32 bytes each, not ${leaves.byteLength} bytes in all`);
+  let width = leaves.byteLength / 32;
+  // A copy (a Buffer's `slice` would be a view): the levels are hashed in place.
+  let level = new Uint8Array(leaves);
+  let next = new Uint8Array(((width + 1) >> 1) * 32);
+  for (let h = 0; h < height && width > 1; h++) {
+    const pairs = width >> 1;
+    hashInto(level.subarray(0, pairs * 64), next.subarray(0, pairs * 32));
+    // An odd node is promoted unchanged.
+    if (width & 1) next.set(level.subarray((width - 1) * 32, width * 32), pairs * 32);
+    [level, next] = [next, level];
+    width = (width + 1) >> 1;
+  }
+  return level.slice(0, width * 32);
+}
+
 /** Inclusion proof of leaf `index`: the siblings from the leaf up to the root. */
 export function merkleProof(leaves: readonly Uint8Array[], index: number): ProofStep[] {
   if (index < 0 || index >= leaves.length) throw new RangeError(`no leaf ${index}`);

@@ -379,6 +379,17 @@ export function verifyInclusion(proof: InclusionProof): LedgerEvent {
     proof.signature,
   );
   if (!ok) throw new LedgerError('INVALID_SIGNATURE', 'block header signature does not verify');
+  return verifyInclusionUnder(proof, header);
+}
+
+/**
+ * {@link verifyInclusion} under a header already checked: `header` must be
+ * the decoding of `proof.headerBytes`, whose signature the caller has
+ * verified (a verifier checking several events of one block checks its
+ * signature once). Recomputes the event id from the record and follows the
+ * Merkle path to the header's root. Returns the decoded event.
+ */
+export function verifyInclusionUnder(proof: InclusionProof, header: BlockHeader): LedgerEvent {
   if (proof.index >= header.count) throw new LedgerError('BAD_ROOT', 'index outside the block');
   const seq = header.first + proof.index;
   const id = eventIdOf(idToBytes(header.realm), idToBytes(header.author), seq, proof.record);

@@ -7,6 +7,7 @@ export {
   sealBlock,
   verifyBlock,
   verifyInclusion,
+  verifyInclusionUnder,
 } from './block.js';
 export type {
   BlockPeek,
@@ -61,6 +62,7 @@ export {
   storedChainBytes,
 } from './block-bytes.js';
 export type {
+  BlockInfo,
   BlockRange,
   ChainBlockBytes,
   EventQuery,

@@ -125,5 +125,13 @@ describe('block frame', () => {
     expect(() => storedBlock(head, [new BlockPart(3, 1, partValues[0]!)])).toThrow(
       expect.objectContaining({ code: 'SCHEMA_VIOLATION' }),
     );
+    // A head cut inside its part roots; a proof asked with a part of another block.
+    expect(() => new BlockHead(3, headValue!.subarray(0, 32 * 3 + 8 + 4 + 2 + 40))).toThrow(
+      expect.objectContaining({ code: 'SCHEMA_VIOLATION' }),
+    );
+    const other = frameBlock(chain.next(mixed(PART_EVENTS + 3)))[1]!;
+    expect(() => head.proof(new BlockPart(3, 1, other), 0)).toThrow(
+      expect.objectContaining({ code: 'SCHEMA_VIOLATION' }),
+    );
   });
 });

@@ -1,4 +1,12 @@
-import { bufferView, bytesEqual, concatBytes, idFromBytes } from '../crypto/index.js';
+import {
+  bufferView,
+  bytesEqual,
+  concatBytes,
+  idFromBytes,
+  merkleProof,
+  merkleSubtreeRoots,
+} from '../crypto/index.js';
+import type { ProofStep } from '../crypto/index.js';
 import type { BlockId, EventId, PublicKey, RealmId } from '../crypto/index.js';
 import { decodeBlock, decodeBlockHeader } from './block.js';
 import type { BlockHeader, SignedBlock } from './block.js';
@@ -11,7 +19,7 @@ import { LedgerError } from './errors.js';
  * events):
  *
  *   block         = block id ‖ realm ‖ author ‖ first u64 ‖ count u32
- *   part 0 (head) = block ‖ parts u16 ‖ lead
+ *   part 0 (head) = block ‖ parts u16 ‖ parts × part root ‖ lead
  *   part k ≥ 1    = block ‖ n × (event id ‖ record length u32) ‖ run
  *
  * Every part repeats the block's ids and numbers (108 bytes, ~1.5% of a
@@ -27,16 +35,27 @@ import { LedgerError } from './errors.js';
  * byte (lead included); a block that is not laid out that way is stored
  * whole in its lead with `parts` 0, and read by decoding it whole.
  *
+ * A part root is the Merkle root (`merkleRoot`) of the part's event ids.
+ * Parts start at multiples of {@link PART_EVENTS}, a power of two, so each
+ * is a subtree of the block's Merkle tree, and the tree over the part roots
+ * is the rest of it: the block's root is the root of its part roots, and
+ * an event's inclusion proof is its path in its part followed by its part's
+ * path among the part roots ({@link BlockHead.proof}). A proof thus reads
+ * the head and one part, not the whole block. The roots are not trusted:
+ * a proof built from a wrong one does not reach the signed root.
+ *
  * Event `index` is in part 1 + ⌊index / PART_EVENTS⌋: a reader knows which
  * value to read from the event's place alone, without reading the head
  * first. A damaged or missing value is reported as `SCHEMA_VIOLATION` or
  * `NOT_FOUND`, never read past.
  *
- * Why 32 events: measured on a 1M-event ledger, a part of 8 events made the
+ * Why 32 events (a power of two, see above): measured on a 1M-event ledger, a part of 8 events made the
  * lineage's point reads ~2× cheaper but a full scan ~1.7× dearer (four times
  * as many values); 16 was no cheaper to read than 32.
  */
 export const PART_EVENTS = 32;
+/** log2 of {@link PART_EVENTS}: a part root is a node this many levels above the block's ids. */
+const PART_HEIGHT = Math.log2(PART_EVENTS);
 
 const BLOCK_FIXED = 32 + 32 + 32 + 8 + 4;
 const HEAD_FIXED = BLOCK_FIXED + 2;
@@ -115,10 +134,16 @@ export function frameBlock(block: SignedBlock): Buffer[] {
     offsets === undefined || count === 0
       ? bytes.byteLength
       : offsets[0]! - byteStringHead(records[0]!.byteLength);
-  const head = Buffer.allocUnsafe(HEAD_FIXED + leadEnd);
+  const head = Buffer.allocUnsafe(HEAD_FIXED + 32 * parts + leadEnd);
   fixed.copy(head, 0);
   head.writeUInt16BE(parts, BLOCK_FIXED);
-  head.set(bytes.subarray(0, leadEnd), HEAD_FIXED);
+  head.set(bytes.subarray(0, leadEnd), HEAD_FIXED + 32 * parts);
+  // The ids as bytes, once: the parts' directories and the part roots.
+  const ids = Buffer.allocUnsafe(parts === 0 ? 0 : 32 * count);
+  if (parts > 0) {
+    for (let i = 0; i < count; i++) ids.write(eventIds[i]!, 32 * i, 32, 'hex');
+    head.set(merkleSubtreeRoots(ids, PART_HEIGHT), HEAD_FIXED);
+  }
   const out = [head];
   let runStart = leadEnd;
   for (let k = 0; k < parts; k++) {
@@ -130,9 +155,9 @@ export function frameBlock(block: SignedBlock): Buffer[] {
     fixed.copy(part, 0);
     let p = BLOCK_FIXED;
     for (let i = from; i < to; i++) {
-      p += part.write(eventIds[i]!, p, 32, 'hex');
-      part.writeUInt32BE(records[i]!.byteLength, p);
-      p += 4;
+      ids.copy(part, p, 32 * i, 32 * i + 32);
+      part.writeUInt32BE(records[i]!.byteLength, p + 32);
+      p += PER_EVENT;
     }
     part.set(bytes.subarray(runStart, runEnd), p);
     out.push(part);
@@ -188,6 +213,8 @@ function readHead(v: Buffer, at: number, major: number): [number, number] {
 export class BlockHead extends StoredBlockInfo {
   /** Number of parts; 0 when the whole block is in the lead. */
   readonly parts: number;
+  /** The Merkle root of each part's event ids, 32 bytes each, in part order (see the layout above). */
+  readonly partRoots: Uint8Array;
   /** The block's bytes before its first record (all of them when `parts` is 0). */
   readonly lead: Uint8Array;
   /** The signed header's bytes and the signature (views into the lead; empty when `parts` is 0). */
@@ -200,14 +227,17 @@ export class BlockHead extends StoredBlockInfo {
     super(position, v);
     if (v.byteLength < HEAD_FIXED) throw damaged(position, 'its head is truncated');
     this.parts = v.readUInt16BE(BLOCK_FIXED);
-    this.lead = v.subarray(HEAD_FIXED);
+    const leadStart = HEAD_FIXED + 32 * this.parts;
+    if (v.byteLength < leadStart) throw damaged(position, 'its head is truncated');
+    this.partRoots = v.subarray(HEAD_FIXED, leadStart);
+    this.lead = v.subarray(leadStart);
     if (this.parts === 0) {
       this.headerBytes = this.signature = v.subarray(0, 0);
       return;
     }
     // The lead of a block with parts was checked to be exactly
     // [ header bytes, signature bytes, [ (count records follow) ].
-    const lead = v.subarray(HEAD_FIXED);
+    const lead = v.subarray(leadStart);
     const [h, hAt] = lead[0] === 0x83 ? readHead(lead, 1, 2) : [-1, -1];
     const [s, sAt] = h < 0 ? [-1, -1] : readHead(lead, hAt + h, 2);
     const [n, end] = s < 0 ? [-1, -1] : readHead(lead, sAt + s, 4);
@@ -219,6 +249,25 @@ export class BlockHead extends StoredBlockInfo {
     }
     this.headerBytes = lead.subarray(hAt, hAt + h);
     this.signature = lead.subarray(sAt, sAt + s);
+  }
+
+  /**
+   * The Merkle path of event `index` of this block, from its id to the
+   * block's root, given the part that holds it (`parts` ≥ 1): its path
+   * among the part's ids, then its part's path among the part roots. Equal
+   * to `merkleProof` over all the block's ids (the roots and ids are what
+   * the store holds: `verifyMerkleProof` against the signed root checks them).
+   */
+  proof(part: BlockPart, index: number): ProofStep[] {
+    const k = part.from / PART_EVENTS;
+    if (this.parts === 0 || part.block.id !== this.id || k >= this.parts) {
+      throw damaged(this.position, `its part ${k + 1} does not belong to its head`);
+    }
+    const ids = Array.from({ length: part.size }, (_, i) => part.eventIdBytes(i));
+    const roots = Array.from({ length: this.parts }, (_, j) =>
+      this.partRoots.subarray(32 * j, 32 * j + 32),
+    );
+    return [...merkleProof(ids, index - part.from), ...merkleProof(roots, k)];
   }
 
   /** The whole block, when it is stored in the lead alone (`parts` 0): decoded once. */

@@ -1,7 +1,8 @@
 import { concatBytes } from '../crypto/index.js';
 import type { Level } from 'level';
 import type { BlockId, EventId } from '../crypto/index.js';
-import type { SignedBlock } from './block.js';
+import { inclusionProof } from './block.js';
+import type { InclusionProof, SignedBlock } from './block.js';
 import type { LedgerEvent } from './event.js';
 import { flattenBatches } from './flatten-batches.js';
 import { BlockHead, BlockPart, partOf, storedBlock } from './level-block-frame.js';
@@ -164,6 +165,33 @@ export class LevelBlockReader {
     const run = this.#runAt(position, index);
     const i = run === undefined ? -1 : index - run.records.from;
     return i < 0 || i >= run!.records.size ? undefined : eventOf(run!, i);
+  }
+
+  /**
+   * The inclusion proof of event `index` of the block at `position`, read
+   * from the block's head and the one part that holds the event (the head
+   * keeps each part's Merkle root); undefined when the block has no such event.
+   */
+  proof(position: number, index: number): InclusionProof | undefined {
+    const head = this.#head(position);
+    if (!Number.isSafeInteger(index) || index < 0 || index >= head.count) return undefined;
+    if (head.parts === 0) return inclusionProof(head.whole, index);
+    const run = this.#runAt(position, index);
+    if (run === undefined) throw missing(position, partOf(index));
+    const part = run.records as BlockPart;
+    const { headerBytes, signature } = head;
+    return {
+      headerBytes,
+      signature,
+      index,
+      record: part.record(index - part.from),
+      path: head.proof(part, index),
+    };
+  }
+
+  /** The id and event range of the block at `position`, from its head alone. */
+  info(position: number): StoredBlockInfo {
+    return this.#head(position);
   }
 
   /** Whole blocks from log position `from`, in log order, through one LevelDB iterator. */

@@ -38,7 +38,9 @@ import type { ChainHead } from './block.js';
  * landing seek was below the noise of this machine.
  *
  * Version history: 1 kept a block as one value (directory ‖ block bytes)
- * and a meta value as one value; 2 is this layout.
+ * and a meta value as one value; 2 split blocks into a head and parts; 3
+ * (this layout) adds the Merkle root of each part to the head, so that an
+ * event's inclusion proof reads the head and one part.
  */
 export const Table = {
   version: 0x56, // V
@@ -60,7 +62,7 @@ export const Table = {
 export const sizeName = (table: 'K' | 'A' | 'R', name: string): string => `${table}:${name}`;
 
 /** Version of this layout, checked on open. */
-export const LAYOUT_VERSION = 2;
+export const LAYOUT_VERSION = 3;
 
 /** Size of a meta value's chunks (table `!`). */
 export const META_CHUNK = 64 * 1024;

@@ -3,8 +3,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { Level } from 'level';
 import { afterAll, describe, expect, it } from 'vitest';
-import { blockEvents } from './block.js';
-import type { SignedBlock } from './block.js';
+import type { BlockId } from '../crypto/index.js';
+import { blockEvents, inclusionProof, verifyInclusion } from './block.js';
+import type { InclusionProof, SignedBlock } from './block.js';
 import type { EventDraft } from './event.js';
 import { PART_EVENTS, partOf } from './level-block-frame.js';
 import { logKey, Table } from './level-layout.js';
@@ -57,6 +58,14 @@ async function edit(dir: string, fn: (db: Level<Uint8Array, Uint8Array>) => Prom
     await db.close();
   }
 }
+
+const plainProof = (p: InclusionProof) => ({
+  ...p,
+  headerBytes: plain(p.headerBytes),
+  signature: plain(p.signature),
+  record: plain(p.record),
+  path: p.path.map((s) => ({ sibling: plain(s.sibling), left: s.left })),
+});
 
 const expectEvents = async (store: LevelStore, block: SignedBlock, indexes: number[]) => {
   const decoded = blockEvents(block);
@@ -151,14 +160,40 @@ describe('LevelStore layout: blocks kept in parts', () => {
   });
 
   it('refuses a store written in an older layout, saying what to do', async () => {
-    const { dir } = await filled();
-    await edit(dir, (db) => db.put(Uint8Array.of(Table.version), Uint8Array.of(1)));
-    const err: unknown = await LevelStore.open(dir).then(
-      () => undefined,
-      (e: unknown) => e,
-    );
-    expect(err).toMatchObject({ name: 'LedgerError', code: 'STORE_UNAVAILABLE' });
-    expect((err as Error).message).toMatch(/layout version 1.*export and re-import/);
+    for (const version of [1, 2]) {
+      const { dir } = await filled();
+      await edit(dir, (db) => db.put(Uint8Array.of(Table.version), Uint8Array.of(version)));
+      const err: unknown = await LevelStore.open(dir).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(err).toMatchObject({ name: 'LedgerError', code: 'STORE_UNAVAILABLE' });
+      expect((err as Error).message).toMatch(
+        new RegExp(`layout version ${version}.*export and re-import`),
+      );
+    }
+  });
+
+  it("proves an event from its block's head and one part, and names a chain's blocks from their heads", async () => {
+    const { dir, small, big } = await filled();
+    const store = await LevelStore.open(dir);
+    try {
+      for (const block of [small, big]) {
+        for (let i = 0; i < block.eventIds.length; i++) {
+          const proof = (await store.inclusionProof(block.id, i))!;
+          expect(plainProof(proof)).toEqual(plainProof(inclusionProof(block, i)));
+          expect(verifyInclusion(proof).id).toBe(block.eventIds[i]);
+        }
+        expect(await store.inclusionProof(block.id, block.eventIds.length)).toBeUndefined();
+        const { realm, author, seq, first, count } = block.header;
+        expect(await store.blockInfoAt(realm, author, seq)).toEqual({ id: block.id, first, count });
+      }
+      expect(await store.inclusionProof('f'.repeat(64) as BlockId, 0)).toBeUndefined();
+      expect(await store.inclusionProof('bad' as BlockId, 0)).toBeUndefined();
+      expect(await store.blockInfoAt(realmA, alice.publicKey, 2)).toBeUndefined();
+    } finally {
+      await store.close();
+    }
   });
 });
 

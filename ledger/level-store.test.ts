@@ -2,6 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { collect, sampleWorld } from './__fixtures__/sample-world.js';
 import { LevelStore } from './level-store.js';
 import { describeEventStoreConformance } from './store-conformance.js';
 import { describeStoreFastPaths } from './store-fast-paths-conformance.js';
@@ -57,6 +58,24 @@ describe('LevelStore', () => {
     await foreign.put('hello', 'world');
     await foreign.close();
     await expect(LevelStore.open(dir)).rejects.toMatchObject({ code: 'STORE_UNAVAILABLE' });
+  });
+
+  it('compacts the whole store on request and holds the same blocks and events after', async () => {
+    const { blocks } = sampleWorld();
+    const store = await LevelStore.open(await tempDir(), { sync: false });
+    await store.append(blocks);
+    await store.putMeta('cache', new Uint8Array(70_000).fill(7));
+    const before = {
+      blocks: await collect(store.blocks()),
+      events: await collect(store.events()),
+      meta: await store.getMeta('cache'),
+    };
+    await store.compact();
+    expect(await collect(store.blocks())).toEqual(before.blocks);
+    expect(await collect(store.events())).toEqual(before.events);
+    expect(await store.getMeta('cache')).toEqual(before.meta);
+    await store.close();
+    await expect(store.compact()).rejects.toMatchObject({ code: 'STORE_UNAVAILABLE' });
   });
 
   it('rejects operations after close', async () => {

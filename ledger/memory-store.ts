@@ -151,10 +151,13 @@ export class MemoryStore implements EventStore {
   }
 
   getEvent(id: EventId): Promise<StoredEvent | undefined> {
-    return this.#run(() => {
-      const ref = this.#eventRefs.get(id);
-      return ref === undefined ? undefined : this.#eventAt(ref);
-    });
+    return this.#run(() => this.getEventNow(id));
+  }
+
+  getEventNow(id: EventId): StoredEvent | undefined {
+    this.#open();
+    const ref = this.#eventRefs.get(id);
+    return ref === undefined ? undefined : this.#eventAt(ref);
   }
 
   head(realm: RealmId, author: PublicKey): Promise<ChainHead | undefined> {

@@ -3,12 +3,13 @@ import { bytesEqual, idFromBytes } from '../crypto/index.js';
 import type { EventId } from '../crypto/index.js';
 import { blockEvents } from './block.js';
 import { storedBlockBytes, storedBlockEvents } from './block-bytes.js';
-import type { EventStore } from './store.js';
+import type { EventStore, StoredEvent } from './store.js';
 import { collect, sampleWorld } from './__fixtures__/sample-world.js';
 
-/** A store with `hasEvents`, beyond the {@link EventStore} contract (both stores here). */
+/** A store with `hasEvents` and `getEventNow`, beyond the {@link EventStore} contract (both stores here). */
 export interface FastPathStore extends EventStore {
   hasEvents(ids: readonly EventId[]): Promise<boolean[]>;
+  getEventNow(id: EventId): StoredEvent | undefined;
 }
 
 /** `hasEvents(ids)`: `hasEvent` for many ids in one read. */
@@ -32,6 +33,22 @@ export function describeStoreFastPaths(name: string, open: () => Promise<FastPat
       } finally {
         await s.close();
       }
+    });
+
+    it('reads an event now (getEventNow) as getEvent reads it', async () => {
+      const { blocks } = sampleWorld();
+      const s = await open();
+      await s.append(blocks.slice(0, 2));
+      const later = blocks[2]!.eventIds[0]!;
+      for (const id of [...blocks[0]!.eventIds, ...blocks[1]!.eventIds, later]) {
+        expect(s.getEventNow(id)).toEqual(await s.getEvent(id));
+      }
+      expect(s.getEventNow(later)).toBeUndefined();
+      expect(s.getEventNow('bad' as EventId)).toBeUndefined();
+      await s.close();
+      expect(() => s.getEventNow(blocks[0]!.eventIds[0]!)).toThrow(
+        expect.objectContaining({ code: 'STORE_UNAVAILABLE' }),
+      );
     });
 
     it('hands out blocks as bytes, and their events as blockEvents decodes them', async () => {

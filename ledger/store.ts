@@ -1,5 +1,5 @@
 import type { BlockId, EventId, GenotypeId, PublicKey, RealmId } from '../crypto/index.js';
-import type { ChainHead, SignedBlock } from './block.js';
+import type { ChainHead, InclusionProof, SignedBlock } from './block.js';
 import type { LedgerEvent } from './event.js';
 
 /** An event as the store returns it: the event, and where it sits. */
@@ -57,6 +57,14 @@ export interface ChainBlockBytes {
   readonly bytes: Uint8Array;
 }
 
+/** What a store knows of a block without reading it: its id and the events it holds. */
+export interface BlockInfo {
+  readonly id: BlockId;
+  /** Sequence number of the block's first event. */
+  readonly first: number;
+  readonly count: number;
+}
+
 /** Counts of what a store holds. */
 export interface StoreCounts {
   readonly blocks: number;
@@ -90,6 +98,21 @@ export interface EventStore {
   /** Which of `ids` the store holds, in one read (the validator checks dependencies with it). */
   hasEvents(ids: readonly EventId[]): Promise<boolean[]>;
   getEvent(id: EventId): Promise<StoredEvent | undefined>;
+  /**
+   * {@link getEvent} read now, synchronously: offered by stores that read an
+   * event by id without a round trip to another thread, for walks that read
+   * one event after another (a lineage). Throws as `getEvent` rejects.
+   */
+  getEventNow?(id: EventId): StoredEvent | undefined;
+  /**
+   * The inclusion proof of event `index` of block `block` (as
+   * `inclusionProof(block, index)` makes it), without reading the whole
+   * block: offered by stores that keep a block's Merkle subtrees (the level
+   * store). Undefined when the store holds no such block or event.
+   */
+  inclusionProof?(block: BlockId, index: number): Promise<InclusionProof | undefined>;
+  /** The id and event range of block `seq` of an author's chain, without reading the block. */
+  blockInfoAt?(realm: RealmId, author: PublicKey, seq: number): Promise<BlockInfo | undefined>;
   /** Where an author's chain in a realm stands, if it has any block here. */
   head(realm: RealmId, author: PublicKey): Promise<ChainHead | undefined>;
   /** Every chain head (of one realm, or all). */

@@ -76,6 +76,34 @@ describe('lineage', () => {
     expect(l.verified).toBe(false);
   });
 
+  it('walks the projections alike whether the store reads synchronously or not, and can be aborted', async () => {
+    const { ledger, store, realm } = await syntheticLedger();
+    const w = await authorWriter(ledger, realm, 'chain', 100);
+    const { genotypes } = chainRun(w, { seed: 6, generations: 300 });
+    await w.flush();
+    const last = genotypes[genotypes.length - 1]!;
+    const live = await LiveProjection.open(store);
+    expect(store.getEventNow).toBeTypeOf('function');
+    // The same store seen without its synchronous read: the walk reads everything first.
+    const asyncOnly: EventStore = Object.create(store) as EventStore;
+    Object.defineProperty(asyncOnly, 'getEventNow', { value: undefined });
+    asyncOnly.getEvent = (id) => store.getEvent(id);
+    asyncOnly.getBlock = (id) => store.getBlock(id);
+    asyncOnly.getBlockAt = (r, a, s) => store.getBlockAt(r, a, s);
+    for (const verify of [false, true]) {
+      const now = await lineage(store, last, { projection: live.state, verify });
+      expect(now.steps.map((s) => s.genotype)).toEqual([...genotypes].reverse());
+      expect(now.intact).toBe(true);
+      expect(await lineage(asyncOnly, last, { projection: live.state, verify })).toEqual(now);
+    }
+    // A walk that never waits still turns the event loop now and then to see an abort.
+    const ac = new AbortController();
+    setImmediate(() => ac.abort());
+    await expect(
+      lineage(store, last, { projection: live.state, verify: false, signal: ac.signal }),
+    ).rejects.toMatchObject({ code: 'ABORTED' });
+  });
+
   it('reports a block whose signature does not verify', async () => {
     const { store, run } = await deepRun(3);
     const broken = new Set<BlockId>();

@@ -132,13 +132,32 @@ export async function genotypeEvents(
   return { origin, evaluations, children };
 }
 
+/** Reads one event by id, now. */
+type ReadEvent = (id: EventId) => StoredEvent | undefined;
+
+/**
+ * How a walk through the projections reads the events it names: straight
+ * from the store when it reads by id synchronously (the level store reads
+ * the one part of a block that holds the event; the memory store a map),
+ * so that a step is a plain function call; otherwise everything the walk
+ * will need is read first, one event after the other.
+ */
+async function projectedReader(
+  store: EventStore,
+  state: ProjectionState,
+  genotype: GenotypeId,
+  maxDepth: number,
+  evaluations: boolean,
+): Promise<ReadEvent> {
+  if (store.getEventNow !== undefined) return (id) => store.getEventNow!(id);
+  const fetched = await prefetch(store, state, genotype, maxDepth, evaluations);
+  return (id) => fetched.get(id);
+}
+
 /**
  * Reads the origin (and, when verifying, the best evaluation) of every
  * ancestor the projections' origin table names within `maxDepth`, one after
- * the other in walk order: a store reads an event by id without a round trip
- * to another thread (the level store reads the one part of a block that
- * holds it, and keeps recent parts), so there is nothing to overlap, and
- * neighbours in the walk often share a part.
+ * the other in walk order.
  */
 async function prefetch(
   store: EventStore,
@@ -154,9 +173,9 @@ async function prefetch(
     const next: GenotypeId[] = [];
     for (const g of frontier) {
       const origin = state.origins.get(g);
-      const best = state.bestOf.get(g);
+      const best = evaluations ? state.bestOf.get(g) : undefined;
       if (origin !== undefined) ids.push(origin.event);
-      if (best !== undefined && evaluations) ids.push(best.evaluation);
+      if (best !== undefined) ids.push(best.evaluation);
       for (const p of [origin?.parent, origin?.mate]) {
         if (p !== null && p !== undefined && !seen.has(p)) {
           seen.add(p);
@@ -174,16 +193,20 @@ async function prefetch(
   return out;
 }
 
-/** The origin and best evaluation of a genotype, as prefetched through the projections' tables. */
+/**
+ * The origin (and, with `evaluations`, the best evaluation) of a genotype,
+ * as the projections' tables name them.
+ */
 function projectedEvents(
   state: ProjectionState,
-  events: Map<EventId, StoredEvent>,
+  read: ReadEvent,
   genotype: GenotypeId,
+  evaluations: boolean,
 ): GenotypeEvents {
   const origin = state.origins.get(genotype);
-  const best = state.bestOf.get(genotype);
-  const o = origin === undefined ? undefined : events.get(origin.event);
-  const e = best === undefined ? undefined : events.get(best.evaluation);
+  const best = evaluations ? state.bestOf.get(genotype) : undefined;
+  const o = origin === undefined ? undefined : read(origin.event);
+  const e = best === undefined ? undefined : read(best.evaluation);
   return { origin: o, evaluations: e === undefined ? [] : [e], children: [] };
 }
 
@@ -228,25 +251,31 @@ export async function lineage(
   let intact = true;
   let frontier: GenotypeId[] = [genotype];
   const projection = options.projection;
-  const fetched =
+  const read =
     projection === undefined
       ? undefined
-      : await prefetch(store, projection, genotype, maxDepth, verifier !== undefined);
+      : await projectedReader(store, projection, genotype, maxDepth, verifier !== undefined);
+  // Without verification, a walk through the projections on a store that
+  // reads synchronously never waits: each `await` below is on a branch it
+  // does not take, so a step costs its two reads and its decoding alone.
+  const check =
+    verifier === undefined
+      ? undefined
+      : async (e: StoredEvent) => {
+          const v = await verifier.verify(e);
+          if (!v.ok) intact = false;
+          return v;
+        };
+  let walked = 0;
   for (let depth = 0; frontier.length > 0; depth++) {
     const next: GenotypeId[] = [];
     for (const g of frontier) {
-      if (options.signal?.aborted) throw new ProjectionError('ABORTED', 'lineage aborted');
+      if (options.signal !== undefined) await abortPoint(options.signal, walked++);
       const found =
-        projection === undefined || fetched === undefined
+        read === undefined
           ? await genotypeEvents(store, g)
-          : projectedEvents(projection, fetched, g);
+          : projectedEvents(projection!, read, g, verifier !== undefined);
       if (depth === 0) mustBeNamed(found, g);
-      const check = async (e: StoredEvent) => {
-        if (verifier === undefined) return null;
-        const v = await verifier.verify(e);
-        if (!v.ok) intact = false;
-        return v;
-      };
       let origin: LineageOrigin | null = null;
       const o = found.origin;
       if (o !== undefined && isKind(o, 'mutation')) {
@@ -260,7 +289,7 @@ export async function lineage(
           ops: o.body.ops,
           seed: o.body.seed,
           run: null,
-          verification: await check(o),
+          verification: check === undefined ? null : await check(o),
         };
       } else if (o !== undefined && isKind(o, 'seed')) {
         origin = {
@@ -273,7 +302,7 @@ export async function lineage(
           ops: [],
           seed: null,
           run: o.body.run,
-          verification: await check(o),
+          verification: check === undefined ? null : await check(o),
         };
         seeds.push(g);
       } else {
@@ -290,7 +319,7 @@ export async function lineage(
           seed: e.body.seed,
           fitness: e.body.fitness,
           solved: e.body.solved,
-          verification: await check(e),
+          verification: check === undefined ? null : await check(e),
         });
       }
       if (evaluations.length === 0 && projection !== undefined && verifier === undefined) {
@@ -314,4 +343,17 @@ export async function lineage(
     frontier = next;
   }
   return { genotype, steps, seeds, missing, truncated, verified: verifier !== undefined, intact };
+}
+
+/** Steps walked between two turns of the event loop when a walk can be aborted. */
+const ABORT_EVERY = 256;
+
+/**
+ * Throws `ABORTED` once `signal` is aborted. A walk that never waits would
+ * not see an abort signalled while it runs: every {@link ABORT_EVERY} steps
+ * it lets the event loop turn.
+ */
+async function abortPoint(signal: AbortSignal, walked: number): Promise<void> {
+  if (walked > 0 && walked % ABORT_EVERY === 0) await new Promise((r) => setImmediate(r));
+  if (signal.aborted) throw new ProjectionError('ABORTED', 'lineage aborted');
 }
