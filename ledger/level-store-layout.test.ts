@@ -1,8 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
-import { Level } from 'level';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { BlockId } from '../crypto/index.js';
 import { blockEvents, inclusionProof, verifyInclusion } from './block.js';
 import type { InclusionProof, SignedBlock } from './block.js';
@@ -12,24 +8,15 @@ import { logKey, Table } from './level-layout.js';
 import { LevelStore } from './level-store.js';
 import {
   alice,
-  ChainBuilder,
   evaluationDraft,
   mutationDraft,
   realmA,
   unknownKindRecord,
 } from './__fixtures__/sample-blocks.js';
+import { editLevel, tempDirs, twoBlockStore } from './__fixtures__/level-dirs.js';
 import { collect, plain } from './__fixtures__/sample-world.js';
 
-const dirs: string[] = [];
-const tempDir = async () => {
-  const dir = await mkdtemp(path.join(os.tmpdir(), 'evoledger-level-layout-'));
-  dirs.push(dir);
-  return dir;
-};
-
-afterAll(async () => {
-  await Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true })));
-});
+const tempDir = tempDirs('level-layout');
 
 const drafts = (n: number): (EventDraft | Uint8Array)[] =>
   Array.from({ length: n }, (_, i) =>
@@ -37,27 +24,7 @@ const drafts = (n: number): (EventDraft | Uint8Array)[] =>
   );
 
 /** A store holding a block of one event, then one of `2 × PART_EVENTS + 5` events. */
-async function filled() {
-  const dir = await tempDir();
-  const chain = new ChainBuilder(alice, realmA);
-  const small = chain.next(drafts(1));
-  const big = chain.next(drafts(2 * PART_EVENTS + 5));
-  const store = await LevelStore.open(dir);
-  await store.append([small, big]);
-  await store.close();
-  return { dir, small, big };
-}
-
-/** Edits the raw LevelDB of a closed store. */
-async function edit(dir: string, fn: (db: Level<Uint8Array, Uint8Array>) => Promise<void>) {
-  const db = new Level<Uint8Array, Uint8Array>(dir, { keyEncoding: 'view', valueEncoding: 'view' });
-  await db.open();
-  try {
-    await fn(db);
-  } finally {
-    await db.close();
-  }
-}
+const filled = async () => twoBlockStore(await tempDir(), drafts);
 
 const plainProof = (p: InclusionProof) => ({
   ...p,
@@ -103,7 +70,7 @@ describe('LevelStore layout: blocks kept in parts', () => {
 
   it('reports a missing part as NOT_FOUND, and still serves the other parts', async () => {
     const { dir, big } = await filled();
-    await edit(dir, (db) => db.del(logKey(1, 2)));
+    await editLevel(dir, (db) => db.del(logKey(1, 2)));
     const store = await LevelStore.open(dir);
     try {
       const lost = big.eventIds[PART_EVENTS + 3]!;
@@ -125,7 +92,7 @@ describe('LevelStore layout: blocks kept in parts', () => {
 
   it('reports a damaged part or head as SCHEMA_VIOLATION', async () => {
     const { dir, big } = await filled();
-    await edit(dir, async (db) => {
+    await editLevel(dir, async (db) => {
       const part = await db.get(logKey(1, 1));
       await db.put(logKey(1, 1), part.subarray(0, part.byteLength - 7));
       const head = await db.get(logKey(1, 0));
@@ -145,7 +112,7 @@ describe('LevelStore layout: blocks kept in parts', () => {
 
   it('reports a block an index names but the log lacks as NOT_FOUND', async () => {
     const { dir, big } = await filled();
-    await edit(dir, async (db) => {
+    await editLevel(dir, async (db) => {
       for (let part = 0; part <= partOf(big.eventIds.length - 1); part++) {
         await db.del(logKey(1, part));
       }
@@ -162,7 +129,7 @@ describe('LevelStore layout: blocks kept in parts', () => {
   it('refuses a store written in an older layout, saying what to do', async () => {
     for (const version of [1, 2]) {
       const { dir } = await filled();
-      await edit(dir, (db) => db.put(Uint8Array.of(Table.version), Uint8Array.of(version)));
+      await editLevel(dir, (db) => db.put(Uint8Array.of(Table.version), Uint8Array.of(version)));
       const err: unknown = await LevelStore.open(dir).then(
         () => undefined,
         (e: unknown) => e,
@@ -216,7 +183,7 @@ describe('LevelStore layout: meta values in chunks', () => {
       await store.close();
     }
     let metaKeys = 0;
-    await edit(dir, async (db) => {
+    await editLevel(dir, async (db) => {
       const range = { gte: Uint8Array.of(Table.meta), lt: Uint8Array.of(Table.meta + 1) };
       for await (const _ of db.keys(range)) metaKeys++;
     });

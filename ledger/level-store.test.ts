@@ -1,23 +1,12 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { tempDirs } from './__fixtures__/level-dirs.js';
 import { collect, sampleWorld } from './__fixtures__/sample-world.js';
 import { LevelStore } from './level-store.js';
 import { describeEventStoreConformance } from './store-conformance.js';
 import { describeStoreFastPaths } from './store-fast-paths-conformance.js';
 import type { EventStore } from './store.js';
 
-const dirs: string[] = [];
-const tempDir = async () => {
-  const dir = await mkdtemp(path.join(os.tmpdir(), 'evoledger-level-store-'));
-  dirs.push(dir);
-  return dir;
-};
-
-afterAll(async () => {
-  await Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true })));
-});
+const tempDir = tempDirs('level-store');
 
 async function reopen(store: EventStore): Promise<EventStore> {
   const { dir } = store as LevelStore;

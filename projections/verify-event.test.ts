@@ -1,16 +1,12 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
-import { Level } from 'level';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { SignedBlock } from '../ledger/index.js';
 import { PART_EVENTS } from '../ledger/level-block-frame.js';
 import { key, logKey, Table } from '../ledger/level-layout.js';
 import { LevelStore } from '../ledger/level-store.js';
 import { MemoryStore } from '../ledger/memory-store.js';
+import { editLevel, tempDirs, twoBlockStore } from '../ledger/__fixtures__/level-dirs.js';
 import {
   alice,
-  ChainBuilder,
   evaluationDraft,
   mutationDraft,
   realmA,
@@ -23,47 +19,19 @@ import {
 import { lineage } from './lineage.js';
 import { EventVerifier } from './verify-event.js';
 
-const dirs: string[] = [];
-const tempDir = async () => {
-  const dir = await mkdtemp(path.join(os.tmpdir(), 'evoledger-verify-event-'));
-  dirs.push(dir);
-  return dir;
-};
-
-afterAll(async () => {
-  await Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true })));
-});
+const tempDir = tempDirs('verify-event');
 
 /** A level store (closed) holding a block of one event, then one of three parts. */
-async function filled() {
-  const dir = await tempDir();
-  const chain = new ChainBuilder(alice, realmA);
-  const drafts = (n: number) =>
+const filled = async () =>
+  twoBlockStore(await tempDir(), (n) =>
     Array.from({ length: n }, (_, i) =>
       i % 2 === 0 ? mutationDraft(i, i + 1) : evaluationDraft(i),
-    );
-  const small = chain.next(drafts(1));
-  const big = chain.next(drafts(2 * PART_EVENTS + 5));
-  const store = await LevelStore.open(dir);
-  await store.append([small, big]);
-  await store.close();
-  return { dir, small, big };
-}
-
-/** Edits the raw LevelDB of a closed store. */
-async function edit(dir: string, fn: (db: Level<Uint8Array, Uint8Array>) => Promise<void>) {
-  const db = new Level<Uint8Array, Uint8Array>(dir, { keyEncoding: 'view', valueEncoding: 'view' });
-  await db.open();
-  try {
-    await fn(db);
-  } finally {
-    await db.close();
-  }
-}
+    ),
+  );
 
 /** Flips one byte of the head of the block at log position 1 (`big`), at `at(head)`. */
 const damageHead = (dir: string, at: (head: Buffer) => number) =>
-  edit(dir, async (db) => {
+  editLevel(dir, async (db) => {
     const value = await db.get(logKey(1, 0));
     if (value === undefined) throw new Error('no head at position 1');
     const head = Buffer.from(value);
@@ -117,7 +85,7 @@ describe('EventVerifier on the level store (proofs from a head and one part)', (
     ]);
 
     const gap = await filled();
-    await edit(gap.dir, (db) => db.del(key(Table.chains, [realmA, alice.publicKey], [0])));
+    await editLevel(gap.dir, (db) => db.del(key(Table.chains, [realmA, alice.publicKey], [0])));
     expect(await verdicts(gap.dir, gap.big, [3])).toEqual(['CHAIN_GAP']);
   });
 
