@@ -147,11 +147,9 @@ export function sealBlock(
   const headerBytes = encodeHeader(header);
   const signature = identity.sign(SigningDomains.block, headerBytes);
   const bytes = encodeCanonical([headerBytes, signature, records]);
-  if (bytes.byteLength > Limits.maxBlockBytes) {
-    throw new LedgerError('OVERSIZED', `block is ${bytes.byteLength} bytes`);
-  }
+  checkBlockSize(bytes);
   const block: SignedBlock = {
-    id: idFromBytes<BlockId>(taggedHash(BLOCK_ID_TAG, headerBytes)),
+    id: blockIdOf(headerBytes),
     header,
     headerBytes,
     signature,
@@ -165,6 +163,27 @@ export function sealBlock(
 
 function fail(message: string): never {
   throw new LedgerError('SCHEMA_VIOLATION', message);
+}
+
+/** Throws `OVERSIZED` for an encoded block over the size limit. */
+function checkBlockSize(bytes: Uint8Array): void {
+  if (bytes.byteLength > Limits.maxBlockBytes) {
+    throw new LedgerError('OVERSIZED', `block is ${bytes.byteLength} bytes`);
+  }
+}
+
+/** A block's id: the tagged hash of its header's bytes. */
+const blockIdOf = (headerBytes: Uint8Array): BlockId =>
+  idFromBytes<BlockId>(taggedHash(BLOCK_ID_TAG, headerBytes));
+
+/** {@link decodeBlockHeader}, any failure that is not already coded reported as `SCHEMA_VIOLATION`. */
+function headerOf(headerBytes: Uint8Array): BlockHeader {
+  try {
+    return decodeBlockHeader(headerBytes);
+  } catch (err) {
+    if (err instanceof LedgerError) throw err;
+    return fail(`block header does not decode: ${(err as Error).message}`);
+  }
 }
 
 /** Decodes and checks a block header's fields (not its signature). */
@@ -205,9 +224,7 @@ export interface BlockPeek {
  * would for the same reason.
  */
 export function peekBlock(bytes: Uint8Array): BlockPeek {
-  if (bytes.byteLength > Limits.maxBlockBytes) {
-    throw new LedgerError('OVERSIZED', `block is ${bytes.byteLength} bytes`);
-  }
+  checkBlockSize(bytes);
   let headerBytes: Uint8Array;
   try {
     const reader = new CborReader(bytes);
@@ -217,14 +234,7 @@ export function peekBlock(bytes: Uint8Array): BlockPeek {
     if (err instanceof LedgerError) throw err;
     fail(`block does not decode: ${(err as Error).message}`);
   }
-  let header: BlockHeader;
-  try {
-    header = decodeBlockHeader(headerBytes);
-  } catch (err) {
-    if (err instanceof LedgerError) throw err;
-    fail(`block header does not decode: ${(err as Error).message}`);
-  }
-  return { id: idFromBytes<BlockId>(taggedHash(BLOCK_ID_TAG, headerBytes)), header };
+  return { header: headerOf(headerBytes), id: blockIdOf(headerBytes) };
 }
 
 /** Options for {@link decodeBlock}. */
@@ -263,9 +273,7 @@ export function decodeBlockWithIds(
   options: DecodeBlockOptions = {},
 ): DecodedBlock {
   const verify = options.verify ?? true;
-  if (bytes.byteLength > Limits.maxBlockBytes) {
-    throw new LedgerError('OVERSIZED', `block is ${bytes.byteLength} bytes`);
-  }
+  checkBlockSize(bytes);
   let outer: unknown;
   try {
     outer = decodeCanonical(bytes);
@@ -280,13 +288,7 @@ export function decodeBlockWithIds(
   if (!Array.isArray(records) || !records.every((r) => r instanceof Uint8Array)) {
     fail('block records must be byte strings');
   }
-  let header: BlockHeader;
-  try {
-    header = decodeBlockHeader(headerBytes);
-  } catch (err) {
-    if (err instanceof LedgerError) throw err;
-    fail(`block header does not decode: ${(err as Error).message}`);
-  }
+  const header = headerOf(headerBytes);
   const recs = records;
   if (recs.length === 0 || recs.length > Limits.maxBlockEvents) {
     throw new LedgerError('OVERSIZED', `a block holds 1 to ${Limits.maxBlockEvents} events`);
@@ -300,7 +302,7 @@ export function decodeBlockWithIds(
   const known = !verify && options.eventIds?.length === recs.length ? options.eventIds : undefined;
   const idBytes = known === undefined ? eventIdBytesOf(header, recs) : undefined;
   const block: SignedBlock = {
-    id: idFromBytes<BlockId>(taggedHash(BLOCK_ID_TAG, headerBytes)),
+    id: blockIdOf(headerBytes),
     header,
     headerBytes,
     signature,
