@@ -38,36 +38,6 @@ function smallerId(aBytes: Uint8Array, aOff: number, bBytes: Uint8Array, bOff: n
 }
 
 /**
- * Keeps an origin of genotype `g` if it is preferred over the one held
- * (the rule of `betterOrigin` in origin.ts, on handles). Every argument is a
- * handle (-1 for none) but `kind`, `generation` and `ops`.
- */
-function keepOrigin(
-  c: StateColumns,
-  g: number,
-  kind: number,
-  event: number,
-  author: number,
-  generation: number,
-  parent: number,
-  mate: number,
-  ops: number,
-): void {
-  const held = c.originKind[g]!;
-  if (held !== Kind.none) {
-    const self = parent === g;
-    const heldSelf = c.parentOf(g) === g;
-    let better: boolean;
-    if (self !== heldSelf) better = heldSelf;
-    else if (generation !== c.originGeneration[g]) better = generation < c.originGeneration[g]!;
-    else if (kind !== held) better = kind === Kind.seed;
-    else better = c.events.compareHandles(event, c.originEvent[g]!) < 0;
-    if (!better) return;
-  }
-  c.setOrigin(g, kind, event, author, generation, parent, mate, ops);
-}
-
-/**
  * True when a measurement of genotype `g` beats its best held: higher
  * fitness, then the smaller evaluation id (the genotype is the same).
  */
@@ -236,7 +206,7 @@ export function foldMutation(
   const c = state.columns;
   c.setVia(event, via);
   authorTotals(state, author).mutations += 1;
-  keepOrigin(c, child, Kind.mutation, event, authorIndex, generation, parent, mate, ops);
+  c.keepOrigin(child, Kind.mutation, event, authorIndex, generation, parent, mate, ops);
 }
 
 /** Folds a selection into the state; `considered` is its number of deps. */
@@ -273,7 +243,7 @@ function onSeed(state: ProjectionState, e: EventOf<'seed'>): void {
   const g = c.genotypeHex(b.genotype);
   c.setSeedRun(event, run);
   authorTotals(state, e.author).seeds += 1;
-  keepOrigin(c, g, Kind.seed, event, c.author(e.author), 0, -1, -1, 0);
+  c.keepOrigin(g, Kind.seed, event, c.author(e.author), 0, -1, -1, 0);
 }
 
 function onRun(state: ProjectionState, e: EventOf<'run'>): void {

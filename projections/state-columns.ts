@@ -113,8 +113,12 @@ export class StateColumns {
     return this.originKind[g] === Kind.mutation ? this.viaOf(this.originEvent[g]!) : -1;
   }
 
-  /** Holds an origin of genotype `g` (handles; -1 for none). */
-  setOrigin(
+  /**
+   * Holds an origin of genotype `g` if it is preferred over the one held
+   * (the rule of `betterOrigin` in origin.ts, on handles). Every argument is
+   * a handle (-1 for none) but `kind`, `generation` and `ops`.
+   */
+  keepOrigin(
     g: number,
     kind: number,
     event: number,
@@ -124,7 +128,20 @@ export class StateColumns {
     mate: number,
     ops: number,
   ): void {
-    if (this.originKind[g] === Kind.none) this.origins += 1;
+    const held = this.originKind[g]!;
+    if (held !== Kind.none) {
+      const self = parent === g;
+      const heldSelf = this.parentOf(g) === g;
+      let better: boolean;
+      if (self !== heldSelf) better = heldSelf;
+      else if (generation !== this.originGeneration[g])
+        better = generation < this.originGeneration[g]!;
+      else if (kind !== held) better = kind === Kind.seed;
+      else better = this.events.compareHandles(event, this.originEvent[g]!) < 0;
+      if (!better) return;
+    } else {
+      this.origins += 1;
+    }
     this.originKind[g] = kind;
     this.originEvent[g] = event;
     this.originAuthor[g] = author;
