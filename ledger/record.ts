@@ -185,7 +185,7 @@ function codecByTail(bytes: Uint8Array): KindCodec<string, unknown> | undefined 
  * oversized deps, bodies not admitted), which {@link decodeRecord} then
  * decodes in full.
  */
-export function readStoredRecord(
+export function readRecordInPlace(
   bytes: Uint8Array,
   envelope: Envelope,
   checked = false,
@@ -238,7 +238,7 @@ export function decodeRecord(
   }
   if (options.trusted || options.inPlace !== false) {
     try {
-      return readStoredRecord(bytes, envelope, !options.trusted);
+      return readRecordInPlace(bytes, envelope, !options.trusted);
     } catch (err) {
       // Another layout, or bytes that are not canonical: the full decoding decides and says why.
       if (!(err instanceof UnexpectedShape) && !(err instanceof CryptoError)) throw err;

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { idFromBytes } from '../../crypto/index.js';
-import type { EventId } from '../../crypto/index.js';
+import type { EventId, PublicKey, RealmId } from '../../crypto/index.js';
 
 /** fast-check arbitraries of valid bodies of the bulk kinds, shared by the kinds' properties. */
 export const arbId = fc
@@ -36,3 +36,33 @@ export const selectionBody = fc.record({
   method: fc.string({ maxLength: 100 }),
   best: arbFinite,
 });
+
+/**
+ * An evaluation body; with `params`, its task reference may also name
+ * parameters (a layout the in-place reader leaves to the wire object).
+ */
+export const evaluationBody = (params?: fc.Arbitrary<Record<string, unknown>>) =>
+  fc.record({
+    run: arbId,
+    genotype: arbId,
+    task:
+      params === undefined
+        ? fc.record({ id: fc.string({ minLength: 1, maxLength: 200 }), version: fc.nat() })
+        : fc.record(
+            { id: fc.string({ minLength: 1, maxLength: 200 }), version: fc.nat(), params },
+            { requiredKeys: ['id', 'version'] },
+          ),
+    seed: arbUint32,
+    fitness: fc.oneof(arbFinite, fc.array(arbFinite, { maxLength: 3 })),
+    cost: fc.double({ min: 0, noNaN: true, noDefaultInfinity: true }),
+    solved: fc.boolean(),
+    evaluations: fc.integer({ min: 1, max: 2 ** 40 }),
+  });
+
+/** Where the kinds' properties place the records they decode. */
+export const envelope = {
+  id: 'ee'.repeat(32) as EventId,
+  realm: 'aa'.repeat(32) as RealmId,
+  author: 'bb'.repeat(32) as PublicKey,
+  seq: 7,
+};

@@ -7,15 +7,15 @@ import {
   idToBytes,
   UnexpectedShape,
 } from '../../crypto/index.js';
-import type { EventId, PublicKey, RealmId } from '../../crypto/index.js';
+import type { EventId } from '../../crypto/index.js';
 import { LedgerError } from '../errors.js';
 import type { EventDraft, LedgerEvent } from '../event.js';
-import { decodeRecord, encodeRecord, readStoredRecord } from '../record.js';
+import { decodeRecord, encodeRecord, readRecordInPlace } from '../record.js';
 import { fcParams } from '../../property-tests/fc.js';
 import {
-  arbFinite as finite,
   arbId as id,
-  arbUint32 as uint32,
+  envelope,
+  evaluationBody,
   mutationBody,
   selectionBody,
 } from '../__tests__/body-arbitraries.js';
@@ -25,16 +25,7 @@ import { kinds } from './registry.js';
 /** Valid in-memory bodies of the kinds that are read in place when untrusted. */
 const validBodies: Record<string, fc.Arbitrary<unknown>> = {
   mutation: mutationBody,
-  evaluation: fc.record({
-    run: id,
-    genotype: id,
-    task: fc.record({ id: fc.string({ minLength: 1, maxLength: 200 }), version: fc.nat() }),
-    seed: uint32,
-    fitness: fc.oneof(finite, fc.array(finite, { maxLength: 3 })),
-    cost: fc.double({ min: 0, noNaN: true, noDefaultInfinity: true }),
-    solved: fc.boolean(),
-    evaluations: fc.integer({ min: 1, max: 2 ** 40 }),
-  }),
+  evaluation: evaluationBody(),
   selection: selectionBody,
 };
 
@@ -82,13 +73,6 @@ function corrupt(
   else map[key] = value;
 }
 
-const envelope = {
-  id: 'ee'.repeat(32) as EventId,
-  realm: 'aa'.repeat(32) as RealmId,
-  author: 'bb'.repeat(32) as PublicKey,
-  seq: 7,
-};
-
 /** A record of `kind` around a wire body (which need not be valid). */
 const recordOf = (kind: string, version: number, body: unknown, deps: readonly EventId[]) =>
   encodeCanonical({ v: version, body, deps: deps.map((d) => idToBytes(d)), kind });
@@ -112,7 +96,7 @@ const decoded = (record: Uint8Array) => outcome(() => decodeRecord(record, envel
 /** The in-place read of an untrusted record, or undefined where it leaves the record to the schema. */
 function inPlace(record: Uint8Array): LedgerEvent | undefined {
   try {
-    return readStoredRecord(record, envelope, true);
+    return readRecordInPlace(record, envelope, true);
   } catch (err) {
     if (err instanceof UnexpectedShape || err instanceof CryptoError) return undefined;
     throw err;

@@ -7,18 +7,20 @@ import {
   idFromBytes,
   UnexpectedShape,
 } from '../../crypto/index.js';
-import type { EventId, PublicKey, RealmId } from '../../crypto/index.js';
+import type { EventId } from '../../crypto/index.js';
 import { fcParams } from '../../property-tests/fc.js';
 import {
   arbFinite as finite,
   arbId as id,
   arbUint32 as uint32,
+  envelope,
+  evaluationBody,
   mutationBody,
   selectionBody,
 } from '../__tests__/body-arbitraries.js';
 import { LedgerError } from '../errors.js';
 import type { EventDraft, LedgerEvent } from '../event.js';
-import { decodeRecord, encodeRecord, readStoredRecord } from '../record.js';
+import { decodeRecord, encodeRecord, readRecordInPlace } from '../record.js';
 import { codecOf } from './registry.js';
 
 const plain = fc.dictionary(
@@ -30,24 +32,9 @@ const plain = fc.dictionary(
 /** Valid drafts of the kinds read in place, in their usual layout and in others. */
 const drafts: Record<string, fc.Arbitrary<EventDraft>> = {
   mutation: mutationBody.map((body) => ({ kind: 'mutation', body }) as unknown as EventDraft),
-  evaluation: fc
-    .record(
-      {
-        run: id,
-        genotype: id,
-        task: fc.record(
-          { id: fc.string({ minLength: 1, maxLength: 200 }), version: fc.nat(), params: plain },
-          { requiredKeys: ['id', 'version'] },
-        ),
-        seed: uint32,
-        fitness: fc.oneof(finite, fc.array(finite, { maxLength: 3 })),
-        cost: fc.double({ min: 0, noNaN: true, noDefaultInfinity: true }),
-        solved: fc.boolean(),
-        evaluations: fc.integer({ min: 1, max: 2 ** 40 }),
-      },
-      { requiredKeys: ['run', 'genotype', 'task', 'seed', 'fitness', 'cost', 'solved'] },
-    )
-    .map((b) => ({ kind: 'evaluation', body: { evaluations: 1, ...b } }) as unknown as EventDraft),
+  evaluation: evaluationBody(plain).map(
+    (body) => ({ kind: 'evaluation', body }) as unknown as EventDraft,
+  ),
   selection: selectionBody.map((body) => ({ kind: 'selection', body }) as unknown as EventDraft),
   seed: fc
     .record({ run: id, genotype: id, network: plain })
@@ -64,13 +51,6 @@ const drafts: Record<string, fc.Arbitrary<EventDraft>> = {
 
 const withDeps = (draft: fc.Arbitrary<EventDraft>) =>
   fc.tuple(draft, fc.array(id, { maxLength: 5 })).map(([d, deps]) => ({ ...d, deps }));
-
-const envelope = {
-  id: 'aa'.repeat(32) as EventId,
-  realm: 'bb'.repeat(32) as RealmId,
-  author: 'cc'.repeat(32) as PublicKey,
-  seq: 7,
-};
 
 /** What trusted decoding gave before records were read in place: wire object, then `fromTrusted`. */
 function throughWireObject(bytes: Uint8Array): LedgerEvent {
@@ -92,10 +72,10 @@ function throughWireObject(bytes: Uint8Array): LedgerEvent {
   } as LedgerEvent;
 }
 
-/** `readStoredRecord`'s outcome: the event, or which kind of refusal. */
+/** `readRecordInPlace`'s outcome: the event, or which kind of refusal. */
 function readInPlace(bytes: Uint8Array): LedgerEvent | 'shape' | 'non-canonical' | 'invalid' {
   try {
-    return readStoredRecord(bytes, envelope);
+    return readRecordInPlace(bytes, envelope);
   } catch (err) {
     if (err instanceof UnexpectedShape) return 'shape';
     // Kinds without an in-place reader validate their wire object.
