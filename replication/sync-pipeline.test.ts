@@ -27,6 +27,18 @@ async function chainOf(peer: MemoryPeer, realm: string, author: string): Promise
   return out;
 }
 
+/** Holds every ledger call of `peer` until the returned function is called. */
+function holdIngest(peer: MemoryPeer): () => void {
+  const ingest = peer.ledger.ingest.bind(peer.ledger);
+  let release!: () => void;
+  const gate = new Promise<void>((r) => (release = r));
+  peer.ledger.ingest = async (...args) => {
+    await gate;
+    return ingest(...args);
+  };
+  return release;
+}
+
 /** Records the frames one side sends. */
 function recording(channel: FrameChannel, into: Uint8Array[]): FrameChannel {
   return {
@@ -116,13 +128,7 @@ describe('session pipeline', () => {
     const { realm, a } = await server();
     const b = await memoryPeer('b');
     // Hold b's ledger: the first session ends its exchange while b still validates.
-    const ingest = b.ledger.ingest.bind(b.ledger);
-    let release!: () => void;
-    const gate = new Promise<void>((r) => (release = r));
-    b.ledger.ingest = async (...args) => {
-      await gate;
-      return ingest(...args);
-    };
+    const release = holdIngest(b);
     const [ca, cb] = channelPair();
     const first = b.replicator.initiate(ca, 'a', realm);
     const served = await a.replicator.respond(cb, 'b');
@@ -167,13 +173,7 @@ describe('session pipeline', () => {
     // 15 documents of 8 blocks: a turn of several frames.
     const { realm, a } = await server(300, 119);
     const b = await memoryPeer('b', { limits: { maxQueuedBlocks: 8 } });
-    const ingest = b.ledger.ingest.bind(b.ledger);
-    let release!: () => void;
-    const gate = new Promise<void>((r) => (release = r));
-    b.ledger.ingest = async (...args) => {
-      await gate;
-      return ingest(...args);
-    };
+    const release = holdIngest(b);
     const [ca, cb] = channelPair();
     const sent: Uint8Array[] = [];
     let read = 0;
