@@ -351,6 +351,11 @@ export class BlockPart {
   }
 }
 
+/** A block's own encoding from its head and all its parts, in order: lead ‖ run 1 ‖ … ‖ run m. */
+export function joinedBytes(head: BlockHead, parts: readonly BlockPart[]): Uint8Array {
+  return head.parts === 0 ? head.lead : concatBytes(head.lead, ...parts.map((p) => p.run));
+}
+
 /**
  * The whole block from its head and all its parts, in order. It was
  * verified before it was stored, so it is rebuilt from what the values
@@ -396,7 +401,7 @@ export function storedBlock(head: BlockHead, parts: readonly BlockPart[]): Signe
     eventIds,
     // An own enumerable getter: a spread copy of the block reads it too.
     get bytes() {
-      return (bytes ??= concatBytes(head.lead, ...parts.map((p) => p.run)));
+      return (bytes ??= joinedBytes(head, parts));
     },
   };
 }

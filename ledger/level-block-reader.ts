@@ -1,11 +1,10 @@
-import { concatBytes } from '../crypto/index.js';
 import type { Level } from 'level';
 import type { BlockId, EventId } from '../crypto/index.js';
 import { inclusionProof } from './block.js';
 import type { InclusionProof, SignedBlock } from './block.js';
 import type { LedgerEvent } from './event.js';
 import { flattenBatches } from './flatten-batches.js';
-import { BlockHead, BlockPart, partOf, storedBlock } from './level-block-frame.js';
+import { BlockHead, BlockPart, joinedBytes, partOf, storedBlock } from './level-block-frame.js';
 import type { StoredBlockInfo } from './level-block-frame.js';
 import { LedgerError } from './errors.js';
 import { matchesQuery } from './event-index.js';
@@ -151,13 +150,7 @@ export class LevelBlockReader {
     if (decoded !== undefined) return { id: decoded.id, bytes: decoded.bytes };
     const head = this.#head(position);
     if (head.parts === 0) return { id: head.id, bytes: head.lead };
-    const runs: Uint8Array[] = [head.lead];
-    for (let part = 1; part <= head.parts; part++) {
-      const value = this.#db.getSync(logKey(position, part));
-      if (value === undefined) throw missing(position, part);
-      runs.push(new BlockPart(position, part, value, head).run);
-    }
-    return { id: head.id, bytes: Buffer.concat(runs) };
+    return { id: head.id, bytes: joinedBytes(head, partsOf(this.#wholeNow(position))) };
   }
 
   /** The event at `index` of the block at `position`, if the block has one. */
@@ -400,29 +393,26 @@ function complete(head: BlockHead, runs: Run[]): StoredBlock {
   return { head, runs };
 }
 
+/** The parts of a stored block that is stored in parts. */
+const partsOf = (stored: StoredBlock): BlockPart[] =>
+  stored.runs.map((r) => r.records as BlockPart);
+
 /** The whole block of a stored block. */
 export function blockOf(stored: StoredBlock): SignedBlock {
-  const { head, runs } = stored;
-  return head.parts === 0
-    ? head.whole
-    : storedBlock(
-        head,
-        runs.map((r) => r.records as BlockPart),
-      );
+  return stored.head.parts === 0 ? stored.head.whole : storedBlock(stored.head, partsOf(stored));
 }
 
 /** A stored block as bytes (its own encoding and raw event ids), nothing decoded. */
 export function bytesOf(stored: StoredBlock): StoredBlockBytes {
-  const { head, runs } = stored;
+  const { head } = stored;
   if (head.parts === 0) return blockBytesOf(head.whole);
-  const parts = runs.map((r) => r.records as BlockPart);
+  const parts = partsOf(stored);
   const eventIds = new Uint8Array(32 * head.count);
   for (const part of parts) {
     for (let i = 0; i < part.size; i++) eventIds.set(part.eventIdBytes(i), 32 * (part.from + i));
   }
   const { id, realm, author, first, count } = head;
-  const bytes = concatBytes(head.lead, ...parts.map((p) => p.run));
-  return { id, realm, author, first, count, bytes, eventIds };
+  return { id, realm, author, first, count, bytes: joinedBytes(head, parts), eventIds };
 }
 
 type Placed = LedgerEvent & { block?: BlockId; index?: number; position?: number };
