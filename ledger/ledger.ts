@@ -451,40 +451,46 @@ export class Ledger {
       );
     }
     // Dependencies: earlier in the block or the batch, or held; the store is
-    // asked once for all the others.
-    const inBlock = new Set<EventId>();
+    // asked once for all the others. The block's events join `batchEvents` as
+    // they are checked (so a dep on an earlier event of the block is found
+    // there), and leave it again if the block is refused.
+    const refuse = (err: LedgerError, checked: number) => {
+      for (let i = 0; i < checked; i++) batchEvents.delete(events[i]!.id);
+      return err;
+    };
     const elsewhere: { event: EventId; dep: EventId }[] = [];
-    for (const e of events) {
+    for (let i = 0; i < events.length; i++) {
+      const e = events[i]!;
       if (isKind(e, 'genesis') && e !== first) {
-        return new LedgerError(
-          'SCHEMA_VIOLATION',
-          `a genesis event must be the first of its chain`,
+        return refuse(
+          new LedgerError('SCHEMA_VIOLATION', `a genesis event must be the first of its chain`),
+          i,
         );
       }
       for (const dep of e.deps) {
-        if (!inBlock.has(dep) && !batchEvents.has(dep) && !this.#inFlight.events.has(dep)) {
+        if (!batchEvents.has(dep) && !this.#inFlight.events.has(dep)) {
           elsewhere.push({ event: e.id, dep });
         }
       }
-      inBlock.add(e.id);
+      batchEvents.add(e.id);
     }
     if (elsewhere.length > 0) {
       const held = await this.store.hasEvents(elsewhere.map((x) => x.dep));
       const missing = elsewhere.find((_, i) => !held[i]);
       if (missing !== undefined) {
-        return new LedgerError(
-          'UNKNOWN_DEPENDENCY',
-          `event ${missing.event} depends on unknown event ${missing.dep}`,
+        return refuse(
+          new LedgerError(
+            'UNKNOWN_DEPENDENCY',
+            `event ${missing.event} depends on unknown event ${missing.dep}`,
+          ),
+          events.length,
         );
       }
     }
 
     // Admit.
     if (definesRealm) this.#realms.set(h.realm, realm);
-    for (const e of events) {
-      batchEvents.add(e.id);
-      this.#applyRealmEvent(e);
-    }
+    for (const e of events) this.#applyRealmEvent(e);
     heads.set(chainKey(h.realm, h.author), {
       realm: h.realm,
       author: h.author,

@@ -8,7 +8,7 @@ import {
 } from '../crypto/index.js';
 import type { ProofStep } from '../crypto/index.js';
 import type { BlockId, EventId, PublicKey, RealmId } from '../crypto/index.js';
-import { decodeBlock, decodeBlockHeader } from './block.js';
+import { decodeBlock, decodeBlockHeader, eventIdBytesOfBlock } from './block.js';
 import type { BlockHeader, SignedBlock } from './block.js';
 import { LedgerError } from './errors.js';
 
@@ -91,11 +91,15 @@ function cborHead(major: number, length: number): Buffer {
 function recordOffsets(block: SignedBlock): number[] | undefined {
   const { bytes, records, headerBytes, signature } = block;
   const offsets = new Array<number>(records.length);
+  const whole = bufferView(bytes);
   let end = bytes.byteLength;
   for (let i = records.length - 1; i >= 0; i--) {
     const record = records[i]!;
     const start = end - record.byteLength;
-    if (start < 0 || !bytesEqual(bytes.subarray(start, end), record)) return undefined;
+    // compare() reads the range in place: no view object per record.
+    if (start < 0 || whole.compare(record, 0, record.byteLength, start, end) !== 0) {
+      return undefined;
+    }
     offsets[i] = start;
     end = start - byteStringHead(record.byteLength);
   }
@@ -116,9 +120,20 @@ export const partOf = (index: number): number => 1 + Math.floor(index / PART_EVE
 /** Number of parts of a block of `count` events. */
 const partsFor = (count: number): number => Math.ceil(count / PART_EVENTS);
 
-/** The stored values of `block`: its head, then its parts in order (see the layout above). */
-export function frameBlock(block: SignedBlock): Buffer[] {
-  const { header, eventIds, records, bytes } = block;
+/** The event ids of `block`, 32 bytes each, in one buffer (what {@link frameBlock} takes). */
+export function joinedEventIds(block: SignedBlock): Buffer {
+  const raw = eventIdBytesOfBlock(block);
+  const ids = Buffer.allocUnsafe(32 * raw.length);
+  for (let i = 0; i < raw.length; i++) ids.set(raw[i]!, 32 * i);
+  return ids;
+}
+
+/**
+ * The stored values of `block`: its head, then its parts in order (see the
+ * layout above). `ids` are its event ids as {@link joinedEventIds} gives them.
+ */
+export function frameBlock(block: SignedBlock, ids: Buffer = joinedEventIds(block)): Buffer[] {
+  const { header, records, bytes } = block;
   const count = records.length;
   const offsets = recordOffsets(block);
   const parts = offsets === undefined ? 0 : partsFor(count);
@@ -138,12 +153,7 @@ export function frameBlock(block: SignedBlock): Buffer[] {
   fixed.copy(head, 0);
   head.writeUInt16BE(parts, BLOCK_FIXED);
   head.set(bytes.subarray(0, leadEnd), HEAD_FIXED + 32 * parts);
-  // The ids as bytes, once: the parts' directories and the part roots.
-  const ids = Buffer.allocUnsafe(parts === 0 ? 0 : 32 * count);
-  if (parts > 0) {
-    for (let i = 0; i < count; i++) ids.write(eventIds[i]!, 32 * i, 32, 'hex');
-    head.set(merkleSubtreeRoots(ids, PART_HEIGHT), HEAD_FIXED);
-  }
+  if (parts > 0) head.set(merkleSubtreeRoots(ids, PART_HEIGHT), HEAD_FIXED);
   const out = [head];
   let runStart = leadEnd;
   for (let k = 0; k < parts; k++) {

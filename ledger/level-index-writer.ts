@@ -1,9 +1,9 @@
 import type { Level } from 'level';
-import { eventIdBytesOfBlock } from './block.js';
 import type { SignedBlock } from './block.js';
 import type { LedgerEvent } from './event.js';
 import { genotypesOf } from './event-index.js';
-import { frameBlock } from './level-block-frame.js';
+import { frameBlock, joinedEventIds } from './level-block-frame.js';
+import { RUN_ENTRY } from './level-id-runs.js';
 import {
   key,
   kindFitsIndex,
@@ -19,23 +19,99 @@ export type Batch = ReturnType<Level<Uint8Array, Uint8Array>['batch']>;
 
 const EMPTY = new Uint8Array(0);
 
-/** Adds event `index` to the list of `name` (once). */
-function addIndex(map: Map<string, number[]>, name: string, index: number): void {
-  const list = map.get(name);
-  if (list === undefined) map.set(name, [index]);
-  else if (list[list.length - 1] !== index) list.push(index);
-}
+/**
+ * A block's events grouped by name (a kind, a genotype), in block order,
+ * without an array per name: each group is a chain of slots through `next`.
+ * A block names ~1,000 genotypes; an array and a map entry each made the
+ * index writer the largest allocator of an append.
+ */
+class Groups {
+  readonly names: string[] = [];
+  readonly #groupOf = new Map<string, number>();
+  readonly #first: number[] = [];
+  readonly #last: number[] = [];
+  readonly #sizes: number[] = [];
+  #next: Int32Array;
+  #index: Uint16Array;
+  #used = 0;
 
-/** Big-endian u16 values, the form of an index entry's event list. */
-function u16List(values: readonly number[]): Buffer {
-  const out = Buffer.allocUnsafe(values.length * 2);
-  for (let i = 0; i < values.length; i++) out.writeUInt16BE(values[i]!, i * 2);
-  return out;
+  constructor(capacity: number) {
+    this.#next = new Int32Array(capacity);
+    this.#index = new Uint16Array(capacity);
+  }
+
+  /** Adds event `index` to group `name`, once however often the event names it. */
+  add(name: string, index: number): void {
+    const group = this.#groupOf.get(name);
+    if (group !== undefined && this.#index[this.#last[group]!] === index) return;
+    if (this.#used === this.#next.length) this.#grow();
+    const slot = this.#used++;
+    this.#index[slot] = index;
+    this.#next[slot] = -1;
+    if (group === undefined) {
+      this.#groupOf.set(name, this.names.length);
+      this.names.push(name);
+      this.#first.push(slot);
+      this.#last.push(slot);
+      this.#sizes.push(1);
+    } else {
+      this.#next[this.#last[group]!] = slot;
+      this.#last[group] = slot;
+      this.#sizes[group]! += 1;
+    }
+  }
+
+  /** Number of events in group `group`. */
+  size(group: number): number {
+    return this.#sizes[group]!;
+  }
+
+  /** Group `group`'s event indexes as big-endian u16 values: an index entry's value. */
+  u16List(group: number): Buffer {
+    const out = Buffer.allocUnsafe(this.#sizes[group]! * 2);
+    let at = 0;
+    for (let slot = this.#first[group]!; slot !== -1; slot = this.#next[slot]!) {
+      out.writeUInt16BE(this.#index[slot]!, at);
+      at += 2;
+    }
+    return out;
+  }
+
+  #grow(): void {
+    const next = new Int32Array(this.#next.length * 2 + 16);
+    const index = new Uint16Array(next.length);
+    next.set(this.#next);
+    index.set(this.#index);
+    this.#next = next;
+    this.#index = index;
+  }
 }
 
 /**
- * Puts one block (its frame, at `position`) and all its index entries into
- * `batch`; `grow` counts the events each index key gains.
+ * The event index's entries of the block at `position` (its ids as
+ * {@link joinedEventIds} gives them), written into `out` from entry `at`:
+ * id ‖ position u64 ‖ index u16 each (see `level-id-runs.ts`).
+ */
+export function eventEntries(ids: Buffer, position: number, out: Buffer, at: number): void {
+  const n = ids.byteLength / 32;
+  for (let i = 0; i < n; i++) {
+    const o = (at + i) * RUN_ENTRY;
+    ids.copy(out, o, 32 * i, 32 * i + 32);
+    writeU64(out, position, o + 32);
+    out.writeUInt16BE(i, o + 40);
+  }
+}
+
+/**
+ * Puts one block (its frame, at `position`) and its per-block index entries
+ * into `batch`; `grow` counts the events each index key gains. The event
+ * index is written apart, as runs ({@link eventEntries}).
+ *
+ * The genotype entries reuse one key buffer: a LevelDB write batch copies
+ * each key and value when it is put (classic-level's `batch_put` copies
+ * into the native batch before returning), so the buffer is free again at
+ * once. The store conformance suite finds events by genotype, which fails
+ * if a put ever kept a reference instead.
  */
 export function putBlock(
   batch: Batch,
@@ -43,11 +119,13 @@ export function putBlock(
   events: readonly LedgerEvent[],
   position: number,
   grow: (name: string, n: number) => void,
+  ids: Buffer = joinedEventIds(block),
 ): void {
   const { realm, author, seq } = block.header;
   const pos = Buffer.allocUnsafe(8);
   writeU64(pos, position, 0);
-  frameBlock(block).forEach((value, part) => batch.put(logKey(position, part), value));
+  const frame = frameBlock(block, ids);
+  for (let part = 0; part < frame.length; part++) batch.put(logKey(position, part), frame[part]!);
   batch.put(key(Table.blockIds, [block.id]), pos);
   batch.put(key(Table.chains, [realm, author], [seq]), pos);
   batch.put(key(Table.realms, [realm], [position]), EMPTY);
@@ -55,40 +133,33 @@ export function putBlock(
   grow(sizeName('R', realm), events.length);
   grow(sizeName('A', author), events.length);
 
-  // Per-event entries: keys and values are views into two buffers per
-  // block rather than small allocations each.
   const n = events.length;
-  const eventKeys = Buffer.allocUnsafe(n * 33);
-  const eventValues = Buffer.allocUnsafe(n * 10);
-  const ids = eventIdBytesOfBlock(block);
-  const byKind = new Map<string, number[]>();
-  const byGenotype = new Map<string, number[]>();
+  const byKind = new Groups(n);
+  const byGenotype = new Groups(n);
   for (let i = 0; i < n; i++) {
     const e = events[i]!;
-    const k = i * 33;
-    eventKeys[k] = Table.events;
-    eventKeys.set(ids[i]!, k + 1);
-    const v = i * 10;
-    pos.copy(eventValues, v);
-    eventValues.writeUInt16BE(i, v + 8);
-    batch.put(eventKeys.subarray(k, k + 33), eventValues.subarray(v, v + 10));
-    addIndex(byKind, e.kind, i);
-    for (const genotype of genotypesOf(e)) addIndex(byGenotype, genotype, i);
+    byKind.add(e.kind, i);
+    const genotypes = genotypesOf(e);
+    for (let g = 0; g < genotypes.length; g++) byGenotype.add(genotypes[g]!, i);
   }
   // Kind and genotype entries are per block: one entry lists the block's
   // matching event indexes, so a genotype named by a mutation and then by
   // its evaluation costs one write, not two.
-  for (const [kind, indexes] of byKind) {
-    grow(sizeName('K', kind), indexes.length);
+  byKind.names.forEach((kind, group) => {
+    grow(sizeName('K', kind), byKind.size(group));
     // A kind name too long for the index is found by scanning (see events()).
-    if (!kindFitsIndex(kind)) continue;
+    if (!kindFitsIndex(kind)) return;
     const prefix = kindPrefix(kind);
     const k = Buffer.allocUnsafe(prefix.length + 8);
     prefix.copy(k);
     pos.copy(k, prefix.length);
-    batch.put(k, u16List(indexes));
-  }
-  for (const [genotype, indexes] of byGenotype) {
-    batch.put(key(Table.genotypes, [genotype], [position]), u16List(indexes));
-  }
+    batch.put(k, byKind.u16List(group));
+  });
+  const genotypeKey = Buffer.allocUnsafe(1 + 32 + 8);
+  genotypeKey[0] = Table.genotypes;
+  pos.copy(genotypeKey, 33);
+  byGenotype.names.forEach((genotype, group) => {
+    genotypeKey.write(genotype, 1, 32, 'hex');
+    batch.put(genotypeKey, byGenotype.u16List(group));
+  });
 }
