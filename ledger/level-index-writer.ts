@@ -3,7 +3,6 @@ import type { SignedBlock } from './block.js';
 import type { LedgerEvent } from './event.js';
 import { genotypesOf } from './event-index.js';
 import { frameBlock, joinedEventIds } from './level-block-frame.js';
-import { RUN_ENTRY } from './level-id-runs.js';
 import {
   key,
   kindFitsIndex,
@@ -88,30 +87,15 @@ class Groups {
 }
 
 /**
- * The event index's entries of the block at `position` (its ids as
- * {@link joinedEventIds} gives them), written into `out` from entry `at`:
- * id ‖ position u64 ‖ index u16 each (see `level-id-runs.ts`).
- */
-export function eventEntries(ids: Buffer, position: number, out: Buffer, at: number): void {
-  const n = ids.byteLength / 32;
-  for (let i = 0; i < n; i++) {
-    const o = (at + i) * RUN_ENTRY;
-    ids.copy(out, o, 32 * i, 32 * i + 32);
-    writeU64(out, position, o + 32);
-    out.writeUInt16BE(i, o + 40);
-  }
-}
-
-/**
- * Puts one block (its frame, at `position`) and its per-block index entries
- * into `batch`; `grow` counts the events each index key gains. The event
- * index is written apart, as runs ({@link eventEntries}).
+ * Puts one block (its frame, at `position`) and all its index entries into
+ * `batch`; `grow` counts the events each index key gains.
  *
- * The genotype entries reuse one key buffer: a LevelDB write batch copies
- * each key and value when it is put (classic-level's `batch_put` copies
- * into the native batch before returning), so the buffer is free again at
- * once. The store conformance suite finds events by genotype, which fails
- * if a put ever kept a reference instead.
+ * The event and genotype entries reuse one key buffer each (and the event
+ * entries one value buffer): a LevelDB write batch copies each key and
+ * value when it is put (classic-level's `batch_put` copies into the native
+ * batch before returning), so the buffers are free again at once. The store
+ * conformance suite finds events by id and by genotype, which fails if a
+ * put ever kept a reference instead.
  */
 export function putBlock(
   batch: Batch,
@@ -119,11 +103,11 @@ export function putBlock(
   events: readonly LedgerEvent[],
   position: number,
   grow: (name: string, n: number) => void,
-  ids: Buffer = joinedEventIds(block),
 ): void {
   const { realm, author, seq } = block.header;
   const pos = Buffer.allocUnsafe(8);
   writeU64(pos, position, 0);
+  const ids = joinedEventIds(block);
   const frame = frameBlock(block, ids);
   for (let part = 0; part < frame.length; part++) batch.put(logKey(position, part), frame[part]!);
   batch.put(key(Table.blockIds, [block.id]), pos);
@@ -134,10 +118,17 @@ export function putBlock(
   grow(sizeName('A', author), events.length);
 
   const n = events.length;
+  const eventKey = Buffer.allocUnsafe(33);
+  eventKey[0] = Table.events;
+  const eventValue = Buffer.allocUnsafe(10);
+  pos.copy(eventValue, 0);
   const byKind = new Groups(n);
   const byGenotype = new Groups(n);
   for (let i = 0; i < n; i++) {
     const e = events[i]!;
+    ids.copy(eventKey, 1, 32 * i, 32 * i + 32);
+    eventValue.writeUInt16BE(i, 8);
+    batch.put(eventKey, eventValue);
     byKind.add(e.kind, i);
     const genotypes = genotypesOf(e);
     for (let g = 0; g < genotypes.length; g++) byGenotype.add(genotypes[g]!, i);

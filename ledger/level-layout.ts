@@ -13,7 +13,7 @@ import type { ChainHead } from './block.js';
  * | `S` state | `S` | next position u64 ‖ event count u64 |
  * | `B` log | `B` ‖ position u64 ‖ part u16 | part 0: block head; part k ≥ 1: k-th run of records (`level-block-frame.ts`) |
  * | `I` block ids | `I` ‖ block id | position u64 |
- * | `E` event index | `E` ‖ 01/02/03 ‖ run u32 ‖ … | sorted runs of event id ‖ position u64 ‖ index u16 (`level-id-runs.ts`) |
+ * | `E` events | `E` ‖ event id | position u64 ‖ index u16 |
  * | `C` chains | `C` ‖ realm ‖ author ‖ seq u64 | position u64 |
  * | `H` heads | `H` ‖ realm ‖ author | seq u64 ‖ block id ‖ next event u64 |
  * | `R` realm index | `R` ‖ realm ‖ position u64 | (empty) |
@@ -39,9 +39,8 @@ import type { ChainHead } from './block.js';
  *
  * Version history: 1 kept a block as one value (directory ‖ block bytes)
  * and a meta value as one value; 2 split blocks into a head and parts; 3
- * adds the Merkle root of each part to the head, so that an event's
- * inclusion proof reads the head and one part; 4 (this layout) keeps the
- * event index as sorted runs instead of one entry per event.
+ * (this layout) adds the Merkle root of each part to the head, so that an
+ * event's inclusion proof reads the head and one part.
  */
 export const Table = {
   version: 0x56, // V
@@ -63,7 +62,7 @@ export const Table = {
 export const sizeName = (table: 'K' | 'A' | 'R', name: string): string => `${table}:${name}`;
 
 /** Version of this layout, checked on open. */
-export const LAYOUT_VERSION = 4;
+export const LAYOUT_VERSION = 3;
 
 /** Size of a meta value's chunks (table `!`). */
 export const META_CHUNK = 64 * 1024;

@@ -6,9 +6,7 @@ import { LedgerError } from './errors.js';
 import type { LedgerEvent } from './event.js';
 import { eventsOfBlock } from './event-index.js';
 import { blockOf, bytesOf, LevelBlockReader } from './level-block-reader.js';
-import { eventEntries, putBlock } from './level-index-writer.js';
-import { IdRuns, RUN_ENTRY } from './level-id-runs.js';
-import { joinedEventIds } from './level-block-frame.js';
+import { putBlock } from './level-index-writer.js';
 import {
   decodeHead,
   encodeHead,
@@ -102,8 +100,6 @@ export class LevelStore implements EventStore {
   readonly #queue: PendingAppend[] = [];
   #draining: Promise<void> | undefined;
   readonly #reader: LevelBlockReader;
-  /** The event index: event id → log position and index in the block. */
-  readonly #eventIndex: IdRuns;
   /** Meta writes, one after the other: each replaces all chunks of its name. */
   #metaWrites: Promise<unknown> = Promise.resolve();
   #closed = false;
@@ -113,7 +109,6 @@ export class LevelStore implements EventStore {
     db: Db,
     sync: boolean,
     state: { nextPosition: number; eventCount: number; sizes: Map<string, number> },
-    eventIndex: IdRuns,
   ) {
     this.dir = dir;
     this.#db = db;
@@ -122,7 +117,6 @@ export class LevelStore implements EventStore {
     this.#eventCount = state.eventCount;
     this.#sizes = state.sizes;
     this.#reader = new LevelBlockReader(db);
-    this.#eventIndex = eventIndex;
   }
 
   /**
@@ -142,8 +136,7 @@ export class LevelStore implements EventStore {
     }
     try {
       const state = await LevelStore.#readState(dir, db);
-      const eventIndex = await IdRuns.open(db, Table.events);
-      return new LevelStore(dir, db, options.sync ?? true, state, eventIndex);
+      return new LevelStore(dir, db, options.sync ?? true, state);
     } catch (err) {
       await db.close();
       throw err;
@@ -272,24 +265,14 @@ export class LevelStore implements EventStore {
       if (!heads.has(ck)) heads.set(ck, (await this.#readHead(realm, author)) ?? null);
     }
 
-    // The event index's entries for the whole write: one new run.
-    const ids = fresh.map(({ block }) => joinedEventIds(block));
-    const entries = Buffer.allocUnsafe(RUN_ENTRY * ids.reduce((n, b) => n + b.byteLength / 32, 0));
-    let entry = 0;
-    ids.forEach((blockIds, i) => {
-      eventEntries(blockIds, this.#nextPosition + i, entries, entry);
-      entry += blockIds.byteLength / 32;
-    });
-    const indexWrite = await this.#eventIndex.write(entries);
-
     const batch = this.#db.batch();
     const sizes = new Map<string, number>();
     const grow = (name: string, n: number) => sizes.set(name, (sizes.get(name) ?? 0) + n);
     let position = this.#nextPosition;
     let eventCount = this.#eventCount;
-    for (const [i, { block, events }] of fresh.entries()) {
+    for (const { block, events } of fresh) {
       try {
-        putBlock(batch, block, events, position, grow, ids[i]);
+        putBlock(batch, block, events, position, grow);
       } catch (err) {
         await batch.close();
         throw err;
@@ -320,11 +303,9 @@ export class LevelStore implements EventStore {
     writeU64(state, position, 0);
     writeU64(state, eventCount, 8);
     batch.put(STATE_KEY, state);
-    indexWrite.apply(batch);
     await batch.write({ sync: this.#sync });
 
     // Durable: now the in-memory view may move on.
-    indexWrite.commit();
     this.#nextPosition = position;
     this.#eventCount = eventCount;
     for (const [name, total] of totals) this.#sizes.set(name, total);
@@ -376,38 +357,38 @@ export class LevelStore implements EventStore {
     });
   }
 
-  hasEvent(id: EventId): Promise<boolean> {
-    return this.#now(() => this.#eventAt(id) !== undefined);
+  async hasEvent(id: EventId): Promise<boolean> {
+    this.#open();
+    if (!isIdHex(id)) return false;
+    return (await this.#db.get(key(Table.events, [id]))) !== undefined;
   }
 
   /**
-   * Which of `ids` the store holds, in one call (not in the
+   * Which of `ids` the store holds, in one LevelDB read (not in the
    * {@link EventStore} contract yet): what a validator checking every
    * dependency of a block wants, instead of one `hasEvent` round-trip each.
    */
-  hasEvents(ids: readonly EventId[]): Promise<boolean[]> {
-    return this.#now(() => ids.map((id) => this.#eventAt(id) !== undefined));
+  async hasEvents(ids: readonly EventId[]): Promise<boolean[]> {
+    this.#open();
+    const valid = ids.map((id) => isIdHex(id));
+    const keys = ids.filter((_, i) => valid[i]).map((id) => key(Table.events, [id]));
+    const found = keys.length === 0 ? [] : await this.#db.getMany(keys);
+    let j = 0;
+    return valid.map((ok) => ok && found[j++] !== undefined);
   }
 
   getEvent(id: EventId): Promise<StoredEvent | undefined> {
     return this.#now(() => this.getEventNow(id));
   }
 
-  /** Two small synchronous reads: a chunk of the event index, then the one part of the block that holds the event. */
+  /** Two small synchronous reads: the event index, then the one part of the block that holds it. */
   getEventNow(id: EventId): StoredEvent | undefined {
     this.#open();
-    const at = this.#eventAt(id);
-    return at === undefined ? undefined : this.#reader.event(at.position, at.index);
-  }
-
-  /** Where the event `id` is in the log, from the event index. */
-  #eventAt(id: EventId): { position: number; index: number } | undefined {
     if (!isIdHex(id)) return undefined;
-    let at: { position: number; index: number } | undefined;
-    this.#eventIndex.lookupNow(Buffer.from(id, 'hex'), (value) => {
-      at ??= { position: readU64(value, 0), index: value.readUInt16BE(8) };
-    });
-    return at;
+    const at = this.#db.getSync(key(Table.events, [id]));
+    return at === undefined
+      ? undefined
+      : this.#reader.event(readU64(at, 0), (at[8]! << 8) | at[9]!);
   }
 
   async head(realm: RealmId, author: PublicKey): Promise<ChainHead | undefined> {
