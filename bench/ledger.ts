@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -94,6 +95,76 @@ async function hypercoreAnchor(
   ];
 }
 
+/**
+ * LevelDB alone, written in the level store's pattern for the same events:
+ * per block of `blockSize` events, its head and 32-event parts (the
+ * sample's bytes), one event-index entry per event and one genotype entry
+ * per event (random 32-byte ids, as hashes are), and the block's own few
+ * entries; `group` blocks a batch, fsynced. No JavaScript work but making
+ * keys: the ceiling the store's writes run into on this machine.
+ */
+async function levelAlone(
+  dir: string,
+  total: number,
+  blockSize: number,
+  group: number,
+  record: Uint8Array,
+): Promise<Row> {
+  const { Level } = await import('level');
+  const db = new Level<Uint8Array, Uint8Array>(join(dir, 'level-alone'), {
+    keyEncoding: 'view',
+    valueEncoding: 'view',
+  });
+  await db.open();
+  const part = Buffer.alloc(32 * (record.byteLength + 36));
+  for (let i = 0; i < 32; i++) part.set(record, i * record.byteLength);
+  const value = Buffer.alloc(10);
+  const key = (table: number, body: Uint8Array, n: number) => {
+    const k = Buffer.allocUnsafe(1 + body.byteLength + 8);
+    k[0] = table;
+    k.set(body, 1);
+    k.writeUInt32BE(n, 1 + body.byteLength + 4);
+    k.writeUInt32BE(0, 1 + body.byteLength);
+    return k;
+  };
+  const blocks = Math.ceil(total / blockSize);
+  const t = performance.now();
+  let batch = db.batch();
+  for (let b = 0; b < blocks; b++) {
+    const ids = randomBytes(32 * blockSize * 2);
+    for (let p = 0; p <= Math.ceil(blockSize / 32); p++) {
+      const k = Buffer.allocUnsafe(11);
+      k[0] = 0x42;
+      k.writeUInt32BE(0, 1);
+      k.writeUInt32BE(b, 5);
+      k.writeUInt16BE(p, 9);
+      batch.put(k, part);
+    }
+    for (let e = 0; e < blockSize; e++) {
+      batch.put(key(0x45, ids.subarray(32 * e, 32 * e + 32), 0).subarray(0, 33), value);
+      batch.put(
+        key(0x47, ids.subarray(32 * (blockSize + e), 32 * (blockSize + e) + 32), b),
+        value.subarray(0, 2),
+      );
+    }
+    for (const table of [0x49, 0x43, 0x52, 0x41, 0x4b, 0x4b])
+      batch.put(key(table, ids.subarray(0, 32), b), value);
+    if (b % group === group - 1 || b === blocks - 1) {
+      await batch.write({ sync: true });
+      batch = db.batch();
+    }
+  }
+  const seconds = since(t);
+  await db.close();
+  return {
+    system: 'LevelDB alone',
+    phase: `the store's write pattern, ${group} blocks a batch, fsynced`,
+    events: blocks * blockSize,
+    seconds,
+    'events/s': rate(blocks * blockSize, seconds),
+  };
+}
+
 /** `npm run bench -- ledger [--events N] [--block N] [--workers N] [--no-anchor]` */
 export async function run(args: string[]): Promise<void> {
   const total = Number(flag(args, 'events', '1000000'));
@@ -167,10 +238,13 @@ export async function run(args: string[]): Promise<void> {
     });
     await store.close();
 
-    // 4. The anchor, side by side: the same count of ~200-byte records.
+    // 4. The anchors, side by side: LevelDB alone in the store's write
+    //    pattern, and Hypercore on the same count of ~200-byte records.
     const sample = encodeRecord(draft(2, runId, runId));
-    if (!args.includes('--no-anchor'))
+    if (!args.includes('--no-anchor')) {
+      rows.push(await levelAlone(dir, total, blockSize, 8, sample));
       rows.push(...(await hypercoreAnchor(dir, total, blockSize, sample)));
+    }
 
     printTable(
       `ledger: ${total.toLocaleString('en-US')} events, blocks of ${blockSize}, ${(bytes / counts.events).toFixed(0)} B/event stored (record ${sample.length} B)`,
@@ -185,6 +259,7 @@ export async function run(args: string[]): Promise<void> {
       appendPerSec: find('append drafts'),
       verifyPerSec: find('verify'),
       streamPerSec: find('stream'),
+      levelAlonePerSec: rows.find((r) => r.system === 'LevelDB alone')?.['events/s'] ?? null,
       hypercoreAppendPerSec:
         rows.find((r) => r.system === 'hypercore 11' && String(r.phase).startsWith('append'))?.[
           'events/s'
