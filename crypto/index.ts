@@ -13,7 +13,13 @@ export { IdCache } from './id-cache.js';
 export { IdTable } from './id-table.js';
 export { idAt, idFromBytes, idToBytes, isIdHex, shortId } from './ids.js';
 export type { AnyId, BlockId, EventId, GenotypeId, PublicKey, RealmId } from './ids.js';
-export { merkleProof, merkleRoot, merkleSubtreeRoots, verifyMerkleProof } from './merkle.js';
+export {
+  merkleProof,
+  merkleRoot,
+  merkleRootOfJoined,
+  merkleSubtreeRoots,
+  verifyMerkleProof,
+} from './merkle.js';
 export type { ProofStep } from './merkle.js';
 export { nobleBackend } from './noble-backend.js';
 export { nodeBackend } from './node-backend.js';

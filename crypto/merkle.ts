@@ -26,28 +26,43 @@ function nextLevel(level: readonly Uint8Array[]): Uint8Array[] {
 }
 
 /**
- * Merkle root of `leaves` (32-byte event ids, in block order). Each level is
- * one contiguous buffer hashed pair by pair in one call (`hashInto`: four
- * SIMD lanes at a time, no allocation per node); the per-node form
- * (`nextLevel`, used by proofs) is the reference a property holds it to.
+ * Merkle root of `leaves` (32-byte event ids, in block order): the ids laid
+ * end to end, then {@link merkleRootOfJoined}.
  */
 export function merkleRoot(leaves: readonly Uint8Array[]): Uint8Array {
-  const n = leaves.length;
-  if (n === 0) return EMPTY;
-  if (n === 1) return leaves[0]!;
-  let level = new Uint8Array(n * 32);
+  const joined = new Uint8Array(leaves.length * 32);
   leaves.forEach((leaf, i) => {
     if (leaf.byteLength !== 32)
       throw new RangeError(`a Merkle leaf is 32 bytes, not ${leaf.byteLength}`);
-    level.set(leaf, i * 32);
+    joined.set(leaf, i * 32);
   });
+  return merkleRootOfJoined(joined);
+}
+
+/**
+ * Merkle root of 32-byte leaves laid end to end. Each level is one
+ * contiguous buffer hashed pair by pair in one call (`hashInto`: four SIMD
+ * lanes at a time, no allocation per node); the per-node form (`nextLevel`,
+ * used by proofs) is the reference a property holds it to. `leaves` is
+ * read, never written.
+ */
+export function merkleRootOfJoined(leaves: Uint8Array): Uint8Array {
+  if (leaves.byteLength % 32 !== 0)
+    throw new RangeError(`Merkle leaves are 32 bytes each, not ${leaves.byteLength} bytes in all`);
+  const n = leaves.byteLength / 32;
+  if (n === 0) return EMPTY;
+  if (n === 1) return leaves.slice(0, 32);
+  let level = leaves;
   let next = new Uint8Array(((n + 1) >> 1) * 32);
+  let spare = new Uint8Array(next.byteLength);
   for (let width = n; width > 1; width = (width + 1) >> 1) {
     const pairs = width >> 1;
     hashInto(level.subarray(0, pairs * 64), next.subarray(0, pairs * 32));
     // An odd node is promoted unchanged.
     if (width & 1) next.set(level.subarray((width - 1) * 32, width * 32), pairs * 32);
-    [level, next] = [next, level];
+    // The leaves are the caller's: after the first level, two buffers take turns.
+    level = next;
+    [next, spare] = [spare, next];
   }
   return level.slice(0, 32);
 }

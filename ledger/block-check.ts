@@ -51,8 +51,7 @@ export function checkBlock(bytes: Uint8Array): BlockCheck {
     const { block, idBytes } = decoded;
     const events = blockEvents(block);
     const h = block.header;
-    const ids = new Uint8Array(h.count * 32);
-    idBytes!.forEach((raw, i) => ids.set(raw, i * 32));
+    const ids = idBytes!;
     const depEnds = new Uint32Array(h.count);
     let total = 0;
     events.forEach((e, i) => (depEnds[i] = total += e.deps.length));

@@ -5,7 +5,7 @@ import {
   idFromBytes,
   idToBytes,
   merkleProof,
-  merkleRoot,
+  merkleRootOfJoined,
   SigningDomains,
   taggedHash,
   bytesEqual,
@@ -98,18 +98,37 @@ function encodeHeader(h: BlockHeader): Uint8Array {
  * back. A block object made any other way (a copy, a test's tampered block)
  * is not in it, and its hex ids are converted.
  */
-const rawIds = new WeakMap<SignedBlock, readonly Uint8Array[]>();
+const rawIds = new WeakMap<SignedBlock, Uint8Array>();
 
-/** The event ids of `block` as 32 raw bytes each, in block order. */
-export function eventIdBytesOfBlock(block: SignedBlock): readonly Uint8Array[] {
-  return rawIds.get(block) ?? block.eventIds.map((id) => idToBytes(id));
+/**
+ * The event ids of `block` as raw bytes laid end to end (32 each, in block
+ * order). Read it, never write it: it may be the block's own.
+ */
+export function eventIdBytesOfBlock(block: SignedBlock): Uint8Array {
+  return rawIds.get(block) ?? idBytesOfHex(block.eventIds);
 }
 
-/** The raw 32-byte ids of a block's records. */
-function eventIdBytesOf(header: BlockHeader, records: readonly Uint8Array[]): Uint8Array[] {
+/** Hex ids as raw bytes laid end to end. */
+function idBytesOfHex(ids: readonly EventId[]): Uint8Array {
+  const joined = Buffer.allocUnsafe(32 * ids.length);
+  ids.forEach((id, i) => joined.write(id, 32 * i, 32, 'hex'));
+  return joined;
+}
+
+/** The raw ids of a block's records, laid end to end. */
+function eventIdBytesOf(header: BlockHeader, records: readonly Uint8Array[]): Uint8Array {
   const realm = idToBytes(header.realm);
   const author = idToBytes(header.author);
-  return records.map((r, i) => eventIdBytes(realm, author, header.first + i, r));
+  const ids = new Uint8Array(32 * records.length);
+  records.forEach((r, i) => ids.set(eventIdBytes(realm, author, header.first + i, r), 32 * i));
+  return ids;
+}
+
+/** Hex ids of raw ids laid end to end. */
+function hexIds(ids: Uint8Array): EventId[] {
+  return Array.from({ length: ids.byteLength / 32 }, (_, i) =>
+    idFromBytes<EventId>(ids.subarray(32 * i, 32 * i + 32)),
+  );
 }
 
 /**
@@ -122,8 +141,8 @@ export function sealBlock(
   head: ChainHead | undefined,
   records: readonly Uint8Array[],
   eventIds?: readonly EventId[],
-  /** The ids as raw bytes, when the caller has them (spares decoding hex). */
-  idBytes?: readonly Uint8Array[],
+  /** The ids as raw bytes laid end to end, when the caller has them (spares decoding hex). */
+  idBytes?: Uint8Array,
 ): SignedBlock {
   if (records.length === 0 || records.length > Limits.maxBlockEvents) {
     throw new LedgerError('OVERSIZED', `a block holds 1 to ${Limits.maxBlockEvents} events`);
@@ -140,10 +159,10 @@ export function sealBlock(
   const leaves =
     idBytes ??
     (eventIds !== undefined
-      ? eventIds.map((id) => idToBytes(id))
+      ? idBytesOfHex(eventIds)
       : eventIdBytesOf({ ...partial, root: new Uint8Array(32) }, records));
-  const ids = eventIds ?? leaves.map((raw) => idFromBytes<EventId>(raw));
-  const header: BlockHeader = { ...partial, root: merkleRoot(leaves) };
+  const ids = eventIds ?? hexIds(leaves);
+  const header: BlockHeader = { ...partial, root: merkleRootOfJoined(leaves) };
   const headerBytes = encodeHeader(header);
   const signature = identity.sign(SigningDomains.block, headerBytes);
   const bytes = encodeCanonical([headerBytes, signature, records]);
@@ -254,8 +273,8 @@ export interface DecodeBlockOptions {
 /** A decoded block, with its event ids also as raw bytes when decoding hashed them. */
 export interface DecodedBlock {
   readonly block: SignedBlock;
-  /** The event ids as raw bytes; undefined when they were given (`eventIds`), not hashed. */
-  readonly idBytes: readonly Uint8Array[] | undefined;
+  /** The event ids as raw bytes laid end to end; undefined when they were given (`eventIds`), not hashed. */
+  readonly idBytes: Uint8Array | undefined;
 }
 
 /**
@@ -307,7 +326,7 @@ export function decodeBlockWithIds(
     headerBytes,
     signature,
     records: recs,
-    eventIds: known ?? idBytes!.map((raw) => idFromBytes<EventId>(raw)),
+    eventIds: known ?? hexIds(idBytes!),
     bytes,
   };
   if (idBytes !== undefined) rawIds.set(block, idBytes);
@@ -320,8 +339,8 @@ export function verifyBlock(block: SignedBlock): void {
   checkRootAndSignature(block, eventIdBytesOfBlock(block));
 }
 
-function checkRootAndSignature(block: SignedBlock, idBytes: readonly Uint8Array[]): void {
-  if (!bytesEqual(merkleRoot(idBytes), block.header.root)) {
+function checkRootAndSignature(block: SignedBlock, idBytes: Uint8Array): void {
+  if (!bytesEqual(merkleRootOfJoined(idBytes), block.header.root)) {
     throw new LedgerError('BAD_ROOT', `block ${block.id}: events do not match the Merkle root`);
   }
   const ok = verifyTagged(

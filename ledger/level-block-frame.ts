@@ -120,12 +120,9 @@ export const partOf = (index: number): number => 1 + Math.floor(index / PART_EVE
 /** Number of parts of a block of `count` events. */
 const partsFor = (count: number): number => Math.ceil(count / PART_EVENTS);
 
-/** The event ids of `block`, 32 bytes each, in one buffer (what {@link frameBlock} takes). */
+/** The event ids of `block`, 32 bytes each, in one buffer (what {@link frameBlock} takes; read only). */
 export function joinedEventIds(block: SignedBlock): Buffer {
-  const raw = eventIdBytesOfBlock(block);
-  const ids = Buffer.allocUnsafe(32 * raw.length);
-  for (let i = 0; i < raw.length; i++) ids.set(raw[i]!, 32 * i);
-  return ids;
+  return bufferView(eventIdBytesOfBlock(block));
 }
 
 /**

@@ -32,7 +32,8 @@ export class LedgerWriter implements EventSink {
   #nextEvent: number;
   #records: Uint8Array[] = [];
   #ids: EventId[] = [];
-  #idBytes: Uint8Array[] = [];
+  /** This block's raw ids laid end to end (a new buffer each block: the block keeps it). */
+  #idBytes: Buffer;
   #events: LedgerEvent[] = [];
   #appending: Promise<void> = Promise.resolve();
   #queue: { block: SignedBlock; events: LedgerEvent[] }[] = [];
@@ -56,6 +57,7 @@ export class LedgerWriter implements EventSink {
     this.#head = head;
     this.#nextEvent = head?.nextEvent ?? 0;
     this.#blockSize = options.blockSize ?? 1000;
+    this.#idBytes = Buffer.allocUnsafe(32 * this.#blockSize);
   }
 
   /** Events emitted through this writer. */
@@ -90,8 +92,8 @@ export class LedgerWriter implements EventSink {
     this.#nextEvent++;
     this.#emitted++;
     this.#records.push(record);
+    this.#idBytes.set(raw, 32 * this.#ids.length);
     this.#ids.push(id);
-    this.#idBytes.push(raw);
     if (this.#records.length >= this.#blockSize) this.#seal();
     return id;
   }
@@ -104,7 +106,7 @@ export class LedgerWriter implements EventSink {
       this.#head,
       this.#records,
       this.#ids,
-      this.#idBytes,
+      this.#idBytes.subarray(0, 32 * this.#ids.length),
     );
     const events = this.#events;
     this.#head = {
@@ -116,7 +118,7 @@ export class LedgerWriter implements EventSink {
     };
     this.#records = [];
     this.#ids = [];
-    this.#idBytes = [];
+    this.#idBytes = Buffer.allocUnsafe(32 * this.#blockSize);
     this.#events = [];
     this.#queue.push({ block, events });
     if (!this.#draining) this.#appending = this.#drain();
