@@ -312,10 +312,12 @@ export class LevelStore implements EventStore {
     for (const [ck, head] of heads) if (head !== null) this.#heads.set(ck, head);
   }
 
-  async hasBlock(id: BlockId): Promise<boolean> {
-    this.#open();
-    if (!isIdHex(id)) return false;
-    return (await this.#db.get(key(Table.blockIds, [id]))) !== undefined;
+  hasBlock(id: BlockId): Promise<boolean> {
+    // A small value read synchronously (see LevelBlockReader): the validator
+    // asks once a block, and a round trip to LevelDB's thread cost more.
+    return this.#now(
+      () => isIdHex(id) && this.#db.getSync(key(Table.blockIds, [id])) !== undefined,
+    );
   }
 
   getBlock(id: BlockId): Promise<SignedBlock | undefined> {
