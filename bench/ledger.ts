@@ -101,7 +101,8 @@ async function hypercoreAnchor(
  * sample's bytes), one event-index entry per event and one genotype entry
  * per event (random 32-byte ids, as hashes are), and the block's own few
  * entries; `group` blocks a batch, fsynced. No JavaScript work but making
- * keys: the ceiling the store's writes run into on this machine.
+ * keys: the ceiling the store's writes run into on this machine. Without
+ * `indexes`, the log alone: what the per-event entries cost LevelDB.
  */
 async function levelAlone(
   dir: string,
@@ -109,9 +110,10 @@ async function levelAlone(
   blockSize: number,
   group: number,
   record: Uint8Array,
+  indexes: boolean,
 ): Promise<Row> {
   const { Level } = await import('level');
-  const db = new Level<Uint8Array, Uint8Array>(join(dir, 'level-alone'), {
+  const db = new Level<Uint8Array, Uint8Array>(join(dir, `level-alone-${String(indexes)}`), {
     keyEncoding: 'view',
     valueEncoding: 'view',
   });
@@ -140,7 +142,7 @@ async function levelAlone(
       k.writeUInt16BE(p, 9);
       batch.put(k, part);
     }
-    for (let e = 0; e < blockSize; e++) {
+    for (let e = 0; e < (indexes ? blockSize : 0); e++) {
       batch.put(key(0x45, ids.subarray(32 * e, 32 * e + 32), 0).subarray(0, 33), value);
       batch.put(
         key(0x47, ids.subarray(32 * (blockSize + e), 32 * (blockSize + e) + 32), b),
@@ -158,7 +160,9 @@ async function levelAlone(
   await db.close();
   return {
     system: 'LevelDB alone',
-    phase: `the store's write pattern, ${group} blocks a batch, fsynced`,
+    phase: indexes
+      ? `the store's write pattern, ${group} blocks a batch, fsynced`
+      : `the same without the per-event index entries`,
     events: blocks * blockSize,
     seconds,
     'events/s': rate(blocks * blockSize, seconds),
@@ -242,7 +246,8 @@ export async function run(args: string[]): Promise<void> {
     //    pattern, and Hypercore on the same count of ~200-byte records.
     const sample = encodeRecord(draft(2, runId, runId));
     if (!args.includes('--no-anchor')) {
-      rows.push(await levelAlone(dir, total, blockSize, 8, sample));
+      rows.push(await levelAlone(dir, total, blockSize, 8, sample, true));
+      rows.push(await levelAlone(dir, total, blockSize, 8, sample, false));
       rows.push(...(await hypercoreAnchor(dir, total, blockSize, sample)));
     }
 
@@ -260,6 +265,8 @@ export async function run(args: string[]): Promise<void> {
       verifyPerSec: find('verify'),
       streamPerSec: find('stream'),
       levelAlonePerSec: rows.find((r) => r.system === 'LevelDB alone')?.['events/s'] ?? null,
+      levelLogAlonePerSec:
+        rows.filter((r) => r.system === 'LevelDB alone')[1]?.['events/s'] ?? null,
       hypercoreAppendPerSec:
         rows.find((r) => r.system === 'hypercore 11' && String(r.phase).startsWith('append'))?.[
           'events/s'
