@@ -76,6 +76,10 @@ export class SessionDocs {
    * sends the first.
    */
   readonly #deferred = new Map<DocKey, Automerge.SyncMessage[]>();
+  /** Documents being made now. */
+  readonly #opening = new Map<DocKey, Promise<SessionDoc | undefined>>();
+  /** Freed: no document is made any more. */
+  #closed = false;
 
   constructor(ctx: SessionDocsContext) {
     this.#ctx = ctx;
@@ -121,11 +125,23 @@ export class SessionDocs {
     return undefined;
   }
 
-  /** The session's document for `key`, made now if needed; undefined when the session holds too many. */
-  async open(key: DocKey): Promise<SessionDoc | undefined> {
+  /**
+   * The session's document for `key`, made now if needed; undefined when
+   * the session holds too many, or is over. Both halves of a session open
+   * documents at once: a document being made is made once, for both.
+   */
+  open(key: DocKey): Promise<SessionDoc | undefined> {
     const existing = this.#docs.get(key);
-    if (existing !== undefined) return existing;
-    if (!this.#hasRoom(key)) return undefined;
+    if (existing !== undefined) return Promise.resolve(existing);
+    const opening = this.#opening.get(key);
+    if (opening !== undefined) return opening;
+    if (this.#closed || !this.#hasRoom(key)) return Promise.resolve(undefined);
+    const made = this.#make(key).finally(() => this.#opening.delete(key));
+    this.#opening.set(key, made);
+    return made;
+  }
+
+  async #make(key: DocKey): Promise<SessionDoc | undefined> {
     const { author, bucket } = parseDocKey(key)!;
     const first = bucket * BLOCKS_PER_DOC;
     const held = await this.#lastHeld(author, first);
@@ -144,10 +160,15 @@ export class SessionDocs {
         if (b.seq > held.lastSeq) break;
         blocks.push(b);
       }
+      if (this.#closed) return undefined;
       doc = buildBlockDoc(blocks);
       source = { ...held, heads: Automerge.getHeads(doc) };
     } else {
       doc = Automerge.init();
+    }
+    if (this.#closed) {
+      Automerge.free(doc);
+      return undefined;
     }
     let sync = Automerge.initSyncState();
     const theirs = this.#ctx.theirs.get(author);
@@ -176,8 +197,8 @@ export class SessionDocs {
 
   /** Whether `key` is, or may become, one of the documents this session holds. */
   #hasRoom(key: DocKey): boolean {
-    if (this.#docs.has(key) || this.#deferred.has(key)) return true;
-    return this.#docs.size + this.#deferred.size < this.#ctx.maxDocs;
+    if (this.#docs.has(key) || this.#opening.has(key) || this.#deferred.has(key)) return true;
+    return this.#docs.size + this.#opening.size + this.#deferred.size < this.#ctx.maxDocs;
   }
 
   /**
@@ -208,9 +229,23 @@ export class SessionDocs {
     return patches;
   }
 
+  /**
+   * Whether `message` is the first message of a peer whose document is
+   * empty, for a bucket its manifest shows it holds nothing of: what was
+   * fed to the document already (see {@link EMPTY_PEER_MESSAGE}). Applied
+   * again, after our message carrying the whole document crossed it, it
+   * would make Automerge send the whole document a second time.
+   */
+  emptyPeerOpening(key: DocKey, message: Automerge.SyncMessage): boolean {
+    const { author, bucket } = parseDocKey(key)!;
+    const theirs = this.#ctx.theirs.get(author);
+    const peerEmpty = theirs === undefined || theirs.seq < bucket * BLOCKS_PER_DOC;
+    return peerEmpty && bytesEqual(message, EMPTY_PEER_MESSAGE);
+  }
+
   /** Keeps a message that carries no blocks for a document not opened yet; false when it must be applied now. */
   defer(key: DocKey, message: Automerge.SyncMessage): boolean {
-    if (this.#docs.has(key) || !this.#hasRoom(key)) return false;
+    if (this.#docs.has(key) || this.#closed || !this.#hasRoom(key)) return false;
     let changes: number;
     try {
       changes = Automerge.decodeSyncMessage(message).changes.length;
@@ -261,8 +296,9 @@ export class SessionDocs {
     return own !== undefined && bytesEqual(own.bytes, value);
   }
 
-  /** Frees every document. */
+  /** Frees every document; a document still being made is freed once made. */
   free(): void {
+    this.#closed = true;
     for (const st of this.#docs.values()) Automerge.free(st.doc);
     this.#docs.clear();
   }
