@@ -12,7 +12,7 @@ import { Ledger, peekBlock, storedChainBytes } from '../ledger/index.js';
 import type { ChainBlockBytes, SignedBlock } from '../ledger/index.js';
 import { LevelStore } from '../ledger/level-store.js';
 import { LiveProjection } from '../projections/index.js';
-import { blockChange } from '../replication/block-doc.js';
+import { blockChange, sessionDocOf } from '../replication/block-doc.js';
 import { BLOCKS_PER_DOC } from '../replication/limits.js';
 import { freePort, loopback, startNodeProcess, waitFor } from '../replication/process-kit.js';
 import type { NodeProcess } from '../replication/process-kit.js';
@@ -157,9 +157,7 @@ async function stageBudget(storeDir: string, realm: RealmId, ledgerDir: string) 
       add('send: read blocks from the store (bytes)', read);
       const [changes, change] = await cpuMs(() => bucket.map((b) => blockChange(b)));
       add('send: Automerge changes', change);
-      const [built, apply] = await cpuMs(
-        () => Automerge.applyChanges(Automerge.init(), changes)[0],
-      );
+      const [built, apply] = await cpuMs(() => sessionDocOf(changes));
       add('send: Automerge document', apply);
       const [doc, sync] = Automerge.receiveSyncMessage(
         built,

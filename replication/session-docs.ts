@@ -3,7 +3,7 @@ import { bytesEqual, concatBytes } from '../crypto/index.js';
 import type { BlockId, PublicKey, RealmId } from '../crypto/index.js';
 import { storedChainBytes } from '../ledger/index.js';
 import type { ChainBlockBytes, Ledger } from '../ledger/index.js';
-import { buildBlockDoc } from './block-doc.js';
+import { buildSessionDoc, loadSessionDoc } from './block-doc.js';
 import type { BlockDoc } from './block-doc.js';
 import type { DocCache, DocSource } from './doc-cache.js';
 import { parseDocKey } from './doc-key.js';
@@ -113,7 +113,7 @@ export class SessionDocs {
     if (cache === undefined || entry === undefined) return undefined;
     let doc: BlockDoc | undefined;
     try {
-      doc = Automerge.load<Record<string, Uint8Array>>(entry.bytes);
+      doc = loadSessionDoc(entry.bytes);
     } catch {
       doc = undefined;
     }
@@ -161,7 +161,7 @@ export class SessionDocs {
         blocks.push(b);
       }
       if (this.#closed) return undefined;
-      doc = buildBlockDoc(blocks);
+      doc = buildSessionDoc(blocks);
       source = { ...held, heads: Automerge.getHeads(doc) };
     } else {
       doc = Automerge.init();

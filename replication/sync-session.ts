@@ -378,7 +378,11 @@ class Session {
         const conflict = patch.action === 'conflict' || patch.conflict === true;
         const values: unknown[] = !conflict
           ? [patch.value]
-          : Object.values(Automerge.getConflicts(st.doc, k) ?? { only: st.doc[k] });
+          : Object.values(
+              Automerge.getConflicts(st.doc, k) ?? {
+                only: Automerge.getBackend(st.doc).get('_root', k),
+              },
+            );
         for (const value of values) {
           if (!(value instanceof Uint8Array)) {
             throw new ReplicationError(
