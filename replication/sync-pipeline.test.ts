@@ -306,6 +306,26 @@ describe('full duplex', () => {
     expect(errors).toEqual(['STREAM_CLOSED']);
   });
 
+  it('counts what it handed over: a transport that resolves sends late still ends the exchange cleanly', async () => {
+    const { realm, a, b } = await disjoint(10, 100);
+    const [ca, cb] = channelPair();
+    // Frames are delivered at once, but each send resolves only some time later.
+    const late = (c: FrameChannel): FrameChannel => ({
+      ...c,
+      send: async (frame) => {
+        await c.send(frame);
+        await ticks(2);
+      },
+    });
+    const [oa, ob] = await Promise.all([
+      a.replicator.initiate(late(ca), 'b', realm),
+      b.replicator.respond(late(cb), 'a'),
+    ]);
+    expect(oa?.accepted).toBe(10);
+    expect(ob?.accepted).toBe(10);
+    expect(await blockIds(a)).toEqual(await blockIds(b));
+  });
+
   it('refuses a peer that ends the exchange while we still have something to say', async () => {
     const { realm, a } = await server();
     const [ca, cb] = channelPair();

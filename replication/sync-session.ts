@@ -246,9 +246,10 @@ class Session {
       pack = [];
       packBytes = 0;
       answered = false;
+      // Counted once handed over: the peer may answer before the transport resolves.
+      this.#sent++;
       await this.#send({ type: 'sync', docs, more: this.#moreHere });
       this.#check();
-      this.#sent++;
     };
     for (;;) {
       this.#check();
@@ -268,8 +269,9 @@ class Session {
         const counts = { sent: this.#sent, received: this.#received };
         const ours = this.#ourIdle;
         if (ours?.sent !== counts.sent || ours.received !== counts.received) {
-          await this.#send({ type: 'idle', ...counts, more: this.#moreHere });
+          // Recorded first: the peer's `end` may come before the transport resolves.
           this.#ourIdle = counts;
+          await this.#send({ type: 'idle', ...counts, more: this.#moreHere });
           continue;
         }
         if (this.#over()) {
