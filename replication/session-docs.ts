@@ -67,13 +67,11 @@ export interface SessionDocsContext {
 export class SessionDocs {
   readonly #ctx: SessionDocsContext;
   readonly #docs = new Map<DocKey, SessionDoc>();
-  /** Documents of the session, in the order they are synced (ours from the manifests, then the peer's). */
-  readonly wanted: DocKey[] = [];
   /**
    * Peer messages without changes for documents not opened yet: applied
-   * when the document is opened for our turn, so that a responder makes its
-   * documents one by one as it sends them, instead of all of them before it
-   * sends the first.
+   * when the sender opens the document, so that a side makes its documents
+   * one by one as it sends them, instead of all of them before it sends the
+   * first.
    */
   readonly #deferred = new Map<DocKey, Automerge.SyncMessage[]>();
   /** Documents being made now. */
@@ -189,7 +187,6 @@ export class SessionDocs {
       received: 0,
     };
     this.#docs.set(key, state);
-    if (!this.wanted.includes(key)) this.wanted.push(key);
     for (const message of this.#deferred.get(key) ?? []) this.receive(key, state, message);
     this.#deferred.delete(key);
     return state;
@@ -258,7 +255,6 @@ export class SessionDocs {
     const queued = this.#deferred.get(key);
     if (queued === undefined) this.#deferred.set(key, [message]);
     else queued.push(message);
-    if (!this.wanted.includes(key)) this.wanted.push(key);
     return true;
   }
 

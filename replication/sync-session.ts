@@ -193,9 +193,6 @@ class Session {
     const max = this.#ctx.limits.maxDocsPerSession;
     this.#moreHere = keys.length > max;
     const picked = keys.slice(0, max);
-    // Documents are made lazily, when first needed: making one while the peer ingests
-    // the previous one pipelines the two processes.
-    this.#docs.wanted.push(...picked);
     // A document both sides hold part of needs round trips (neither knows what the other
     // lacks): it goes first, so that its blocks do not arrive last, after their successors.
     const ours = new Map(local.map((c) => [c.author, c.seq]));
@@ -205,6 +202,8 @@ class Session {
       const first = bucket * BLOCKS_PER_DOC;
       return (ours.get(author) ?? -1) >= first && (theirs.get(author) ?? -1) >= first;
     };
+    // Documents are made lazily, when the sender comes to them: making one while the peer
+    // ingests the previous one pipelines the two processes.
     this.#firstPass = [...picked.filter(shared), ...picked.filter((k) => !shared(k))];
   }
 
@@ -349,11 +348,15 @@ class Session {
     if (m.more) this.#moreThere = true;
     for (const [key, message] of m.docs) {
       if (this.#docs.emptyPeerOpening(key, message)) continue;
-      this.#replies.add(key);
-      if (this.#docs.defer(key, message)) continue;
+      // To be answered, once it is one of the session's documents (at most `maxDocs` are).
+      if (this.#docs.defer(key, message)) {
+        this.#replies.add(key);
+        continue;
+      }
       const st = await this.#docs.open(key);
       this.#check();
       if (st === undefined) continue;
+      this.#replies.add(key);
       const patches = this.#docs.receive(key, st, message);
       if (patches === undefined) continue;
       // Patches hand the new values over as Uint8Array views; getConflicts copies, so it is kept for forks.
