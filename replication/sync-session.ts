@@ -5,6 +5,7 @@ import type { DocCache } from './doc-cache.js';
 import { parseDocKey } from './doc-key.js';
 import type { DocKey } from './doc-key.js';
 import { ReplicationError } from './errors.js';
+import { patchedBlocks } from './patched-blocks.js';
 import type { FrameChannel } from './frame-channel.js';
 import { IngestQueue } from './ingest-queue.js';
 import type { SessionSink } from './ingest-queue.js';
@@ -359,60 +360,24 @@ class Session {
       this.#replies.add(key);
       const patches = this.#docs.receive(key, st, message);
       if (patches === undefined) continue;
-      // Patches hand the new values over as Uint8Array views; getConflicts copies, so it is kept for forks.
-      for (const patch of patches) {
-        const k = patch.path[0];
-        // A fork shows as `put` with `conflict`, or as a bare `conflict` when the old value still wins.
-        if (
-          patch.path.length !== 1 ||
-          typeof k !== 'string' ||
-          (patch.action !== 'put' && patch.action !== 'conflict')
-        ) {
+      for (const { seq, bytes, conflict } of patchedBlocks(key, st.doc, st.first, patches)) {
+        const known = await this.#docs.known(st, seq, bytes, conflict);
+        this.#check();
+        if (known) continue;
+        st.received += bytes.byteLength;
+        if (st.received > this.#ctx.limits.maxDocBytes) {
           throw new ReplicationError(
-            'PROTOCOL_VIOLATION',
-            `document ${key} holds something that is not a block`,
+            'DOC_TOO_LARGE',
+            `document ${key} from ${this.#ctx.peer} exceeds ${this.#ctx.limits.maxDocBytes} bytes`,
           );
         }
-        const seq = Number(k);
-        if (!/^(0|[1-9][0-9]*)$/.test(k) || seq < st.first || seq >= st.first + BLOCKS_PER_DOC) {
+        if (++this.#newEntries > this.#ctx.limits.maxBlocksPerSession) {
           throw new ReplicationError(
-            'PROTOCOL_VIOLATION',
-            `document ${key} holds key ${k} outside its bucket`,
+            'RATE_LIMITED',
+            `${this.#ctx.peer} sent more than ${this.#ctx.limits.maxBlocksPerSession} blocks in one session`,
           );
         }
-        const conflict = patch.action === 'conflict' || patch.conflict === true;
-        const values: unknown[] = !conflict
-          ? [patch.value]
-          : Object.values(
-              Automerge.getConflicts(st.doc, k) ?? {
-                only: Automerge.getBackend(st.doc).get('_root', k),
-              },
-            );
-        for (const value of values) {
-          if (!(value instanceof Uint8Array)) {
-            throw new ReplicationError(
-              'PROTOCOL_VIOLATION',
-              `document ${key} holds a value that is not bytes`,
-            );
-          }
-          const known = await this.#docs.known(st, seq, value, conflict);
-          this.#check();
-          if (known) continue;
-          st.received += value.byteLength;
-          if (st.received > this.#ctx.limits.maxDocBytes) {
-            throw new ReplicationError(
-              'DOC_TOO_LARGE',
-              `document ${key} from ${this.#ctx.peer} exceeds ${this.#ctx.limits.maxDocBytes} bytes`,
-            );
-          }
-          if (++this.#newEntries > this.#ctx.limits.maxBlocksPerSession) {
-            throw new ReplicationError(
-              'RATE_LIMITED',
-              `${this.#ctx.peer} sent more than ${this.#ctx.limits.maxBlocksPerSession} blocks in one session`,
-            );
-          }
-          this.#ingest.push(value);
-        }
+        this.#ingest.push(bytes);
       }
     }
   }
