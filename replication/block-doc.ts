@@ -48,6 +48,43 @@ export function buildBlockDoc(blocks: readonly DocBlock[]): BlockDoc {
   return doc;
 }
 
+/**
+ * A document for a sync session, filled through Automerge's backend handle
+ * with an empty JavaScript view: the view of a bucket would copy every
+ * block's bytes out of WebAssembly (and keep them for the collector) for
+ * nothing, as a session reads what the peer sends from the patches of its
+ * messages, and heads, conflicts, saves and sync messages come from the
+ * backend. Patches start from what `fill` put in; the view shows only what
+ * later messages changed, so {@link docEntries} does not apply to it.
+ */
+function sessionDoc(fill: (handle: ReturnType<typeof Automerge.getBackend>) => void): BlockDoc {
+  const doc = Automerge.init<Record<string, Uint8Array>>();
+  const handle = Automerge.getBackend(doc);
+  try {
+    fill(handle);
+  } catch (err) {
+    Automerge.free(doc);
+    throw err;
+  }
+  handle.updateDiffCursor();
+  return doc;
+}
+
+/** {@link buildBlockDoc} for a sync session (see `sessionDoc`: its view stays empty). */
+export function buildSessionDoc(blocks: readonly DocBlock[]): BlockDoc {
+  return sessionDocOf(blocks.map((b) => blockChange(b)));
+}
+
+/** The session document holding exactly `changes` (each block's {@link blockChange}). */
+export function sessionDocOf(changes: Automerge.Change[]): BlockDoc {
+  return sessionDoc((handle) => handle.applyChanges(changes));
+}
+
+/** A saved document (`Automerge.save`) loaded for a sync session (see `sessionDoc`); throws when it does not load. */
+export function loadSessionDoc(saved: Uint8Array): BlockDoc {
+  return sessionDoc((handle) => handle.loadIncremental(saved));
+}
+
 /** One value of a document: the op that wrote it (empty when the key holds one value) and the block bytes. */
 export interface DocEntry {
   readonly op: string;

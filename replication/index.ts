@@ -22,8 +22,22 @@ export { BLOCKS_PER_DOC, defaultLimits } from './limits.js';
 export type { ReplicationLimits } from './limits.js';
 export { docsToSync, manifestDigest, readManifest } from './manifest.js';
 export type { ChainSummary, Manifest } from './manifest.js';
-export { decodeMessage, encodeMessage, isEnd, isHello, isSync, SYNC_PROTOCOL } from './messages.js';
-export type { EndMessage, HelloMessage, SyncMessage, WireMessage } from './messages.js';
+export {
+  decodeMessage,
+  encodeMessage,
+  isEnd,
+  isHello,
+  isIdle,
+  isSync,
+  SYNC_PROTOCOL,
+} from './messages.js';
+export type {
+  EndMessage,
+  HelloMessage,
+  IdleMessage,
+  SyncMessage,
+  WireMessage,
+} from './messages.js';
 export { createNode, EvoledgerNode } from './node.js';
 export type { NodeComponents, NodeInit, SyncProgress } from './node.js';
 export { PeerGuard } from './peer-guard.js';

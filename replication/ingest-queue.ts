@@ -50,8 +50,9 @@ interface Parked {
 
 /**
  * Blocks handed to one `ledger.ingest` call at most: what piles up while the
- * ledger works goes in the next call, and a call is short enough that a
- * turn of the session (which the peer waits for) need not wait long for it.
+ * ledger works goes in the next call, and a call is short enough that the
+ * session's sender (the same thread; the peer waits for what it sends) need
+ * not wait long for it.
  */
 const INGEST_BATCH = 16;
 
@@ -84,8 +85,6 @@ export class IngestQueue {
   /** The ledger calls running now. */
   readonly #calls = new Set<Promise<void>>();
   #pumping: Promise<void> | undefined;
-  /** Set while the session sends a turn: no ledger call starts meanwhile. */
-  #paused: Promise<void> | undefined;
   /** Calls are prepared and handed to the ledger one after the other, in order. */
   #order: Promise<unknown> = Promise.resolve();
   /** Blocks that may pass once others arrive, by id. */
@@ -126,22 +125,6 @@ export class IngestQueue {
     }
     this.#wake?.();
     this.#pump();
-  }
-
-  /**
-   * Runs `work` (the session's turn) with no new ledger call starting
-   * meanwhile: the peer is idle until our documents arrive, and validation
-   * can wait, so the sender's work comes first.
-   */
-  async paused<T>(work: () => Promise<T>): Promise<T> {
-    let done!: () => void;
-    this.#paused = new Promise<void>((resolve) => (done = resolve));
-    try {
-      return await work();
-    } finally {
-      this.#paused = undefined;
-      done();
-    }
   }
 
   /**
@@ -190,7 +173,6 @@ export class IngestQueue {
           this.#wake = undefined;
           continue;
         }
-        while (this.#paused !== undefined) await this.#paused;
         const batch = this.#waiting.splice(0, INGEST_BATCH);
         const call = this.#ingest(batch)
           .catch((err: unknown) => {

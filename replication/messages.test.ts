@@ -22,8 +22,8 @@ describe('sync protocol messages', () => {
         type: 'sync',
         docs: [[docKey(id('d') as string as PublicKey, 2), new Uint8Array([1, 2])]],
         more: true,
-        done: false,
       },
+      { type: 'idle', sent: 3, received: 0, more: false },
       { type: 'end' },
       { type: 'end', code: 'RATE_LIMITED' },
     ];
@@ -34,7 +34,8 @@ describe('sync protocol messages', () => {
     const bad = [
       new Uint8Array([0xff]),
       encode({ t: 'hello', realm: new Uint8Array(3), heads: [] }),
-      encode({ t: 'sync', docs: [['not-a-key', new Uint8Array(1)]], more: false, done: true }),
+      encode({ t: 'sync', docs: [['not-a-key', new Uint8Array(1)]], more: false }),
+      encode({ t: 'idle', sent: -1, received: 0, more: false }),
       encode({ t: 'nope' }),
     ];
     for (const b of bad) {

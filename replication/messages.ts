@@ -7,7 +7,7 @@ import { ReplicationError } from './errors.js';
 import type { ChainSummary } from './manifest.js';
 
 /** Version of the sync protocol's messages (the libp2p protocol id carries the major). */
-export const SYNC_PROTOCOL = '/evoledger/sync/1.0.0';
+export const SYNC_PROTOCOL = '/evoledger/sync/2.0.0';
 
 /** Opens a session: which realm, and the sender's manifest. */
 export interface HelloMessage {
@@ -22,23 +22,37 @@ export interface SyncMessage {
   readonly docs: readonly (readonly [DocKey, Uint8Array])[];
   /** The sender has more differing documents than one session carries. */
   readonly more: boolean;
-  /** Last frame of the sender's turn (a turn may span many frames, so both sides work at once). */
-  readonly done: boolean;
 }
 
-/** Ends a session (initiator), or declines one (responder) with a stable code. */
+/**
+ * The sender has nothing to say for now: it sent `sent` sync frames and
+ * applied the `received` first sync frames of the peer. When both sides'
+ * last idle messages match each other's counts, nothing is in flight and
+ * the exchange is over.
+ */
+export interface IdleMessage {
+  readonly type: 'idle';
+  readonly sent: number;
+  readonly received: number;
+  /** As in {@link SyncMessage}. */
+  readonly more: boolean;
+}
+
+/** The last frame of each side once the exchange is over, or a responder's refusal with a stable code. */
 export interface EndMessage {
   readonly type: 'end';
   readonly code?: string;
 }
 
 /** Every message of the sync protocol. */
-export type WireMessage = HelloMessage | SyncMessage | EndMessage;
+export type WireMessage = HelloMessage | SyncMessage | IdleMessage | EndMessage;
 
 /** Guards, automerge-repo style. */
 export const isHello = (m: WireMessage): m is HelloMessage => m.type === 'hello';
 /** True for a {@link SyncMessage}. */
 export const isSync = (m: WireMessage): m is SyncMessage => m.type === 'sync';
+/** True for an {@link IdleMessage}. */
+export const isIdle = (m: WireMessage): m is IdleMessage => m.type === 'idle';
 /** True for an {@link EndMessage}. */
 export const isEnd = (m: WireMessage): m is EndMessage => m.type === 'end';
 
@@ -56,8 +70,9 @@ export function encodeMessage(m: WireMessage): Uint8Array {
         t: 'sync',
         docs: m.docs.map(([k, b]) => [k, b]),
         more: m.more,
-        done: m.done,
       });
+    case 'idle':
+      return encode({ t: 'idle', sent: m.sent, received: m.received, more: m.more });
     case 'end':
       return encode(m.code === undefined ? { t: 'end' } : { t: 'end', code: m.code });
   }
@@ -97,7 +112,7 @@ export function decodeMessage(bytes: Uint8Array): WireMessage {
       return { type: 'hello', realm: idFromBytes<RealmId>(m.realm), manifest };
     }
     case 'sync': {
-      if (!Array.isArray(m.docs) || typeof m.more !== 'boolean' || typeof m.done !== 'boolean') {
+      if (!Array.isArray(m.docs) || typeof m.more !== 'boolean') {
         violation('malformed sync');
       }
       const docs = (m.docs as unknown[]).map((d) => {
@@ -111,8 +126,13 @@ export function decodeMessage(bytes: Uint8Array): WireMessage {
         }
         return [d[0] as DocKey, d[1]] as const;
       });
-      return { type: 'sync', docs, more: m.more, done: m.done };
+      return { type: 'sync', docs, more: m.more };
     }
+    case 'idle':
+      if (!isUint(m.sent) || !isUint(m.received) || typeof m.more !== 'boolean') {
+        violation('malformed idle');
+      }
+      return { type: 'idle', sent: m.sent, received: m.received, more: m.more };
     case 'end':
       if (m.code !== undefined && typeof m.code !== 'string') violation('malformed end');
       return m.code === undefined ? { type: 'end' } : { type: 'end', code: m.code };

@@ -67,6 +67,9 @@ interface Announcement {
 
 const MAX_KNOWN_PEERS = 64;
 
+/** Extra dial rounds shortly after start (ms), besides the one at start and the periodic ones. */
+const EARLY_REDIALS_MS = [100, 250, 500];
+
 /**
  * A replication node: libp2p over TCP (noise, yamux, identify, ping,
  * kad-dht, gossipsub) plus our sync protocol. It finds peers of its realms
@@ -192,7 +195,9 @@ export class EvoledgerNode extends TypedEventTarget<ReplicationEvents> {
       if (peer !== undefined) this.#known.set(peer, [addr]);
       else this.#anonymous.push(addr);
     }
-    this.#every(this.#init.redialIntervalMs ?? 1000, () => this.#redial(), true);
+    const redial = this.#every(this.#init.redialIntervalMs ?? 1000, () => this.#redial(), true);
+    // A bootstrap peer started at the same time may not listen yet: try again soon, not a period later.
+    for (const ms of EARLY_REDIALS_MS) setTimeout(redial, ms).unref();
     this.#every(this.#init.announceIntervalMs ?? 300, () => this.#announceIfChanged(), true);
     this.#every(this.#init.syncIntervalMs ?? 2000, () => {
       for (const peer of this.peers()) this.#syncPeer(peer, undefined, true);
@@ -200,8 +205,11 @@ export class EvoledgerNode extends TypedEventTarget<ReplicationEvents> {
     this.#every(this.#init.discoveryIntervalMs ?? 10_000, () => this.#discover(), true);
   }
 
-  /** Runs `fn` every `ms` (never two runs at once: a slow dial round skips a tick). */
-  #every(ms: number, fn: () => void | Promise<void>, now = false): void {
+  /**
+   * Runs `fn` every `ms` (never two runs at once: a slow dial round skips a
+   * tick); returns the guarded run, for extra runs.
+   */
+  #every(ms: number, fn: () => void | Promise<void>, now = false): () => void {
     let busy = false;
     const run = () => {
       if (this.#abort.signal.aborted || busy) return;
@@ -217,6 +225,7 @@ export class EvoledgerNode extends TypedEventTarget<ReplicationEvents> {
     t.unref();
     this.#timers.push(t);
     if (now) run();
+    return run;
   }
 
   #remember(peer: string): void {

@@ -3,7 +3,7 @@ import { bytesEqual, concatBytes } from '../crypto/index.js';
 import type { BlockId, PublicKey, RealmId } from '../crypto/index.js';
 import { storedChainBytes } from '../ledger/index.js';
 import type { ChainBlockBytes, Ledger } from '../ledger/index.js';
-import { buildBlockDoc } from './block-doc.js';
+import { buildSessionDoc, loadSessionDoc } from './block-doc.js';
 import type { BlockDoc } from './block-doc.js';
 import type { DocCache, DocSource } from './doc-cache.js';
 import { parseDocKey } from './doc-key.js';
@@ -67,15 +67,17 @@ export interface SessionDocsContext {
 export class SessionDocs {
   readonly #ctx: SessionDocsContext;
   readonly #docs = new Map<DocKey, SessionDoc>();
-  /** Documents of the session, in the order they are synced (ours from the manifests, then the peer's). */
-  readonly wanted: DocKey[] = [];
   /**
    * Peer messages without changes for documents not opened yet: applied
-   * when the document is opened for our turn, so that a responder makes its
-   * documents one by one as it sends them, instead of all of them before it
-   * sends the first.
+   * when the sender opens the document, so that a side makes its documents
+   * one by one as it sends them, instead of all of them before it sends the
+   * first.
    */
   readonly #deferred = new Map<DocKey, Automerge.SyncMessage[]>();
+  /** Documents being made now. */
+  readonly #opening = new Map<DocKey, Promise<SessionDoc | undefined>>();
+  /** Freed: no document is made any more. */
+  #closed = false;
 
   constructor(ctx: SessionDocsContext) {
     this.#ctx = ctx;
@@ -109,7 +111,7 @@ export class SessionDocs {
     if (cache === undefined || entry === undefined) return undefined;
     let doc: BlockDoc | undefined;
     try {
-      doc = Automerge.load<Record<string, Uint8Array>>(entry.bytes);
+      doc = loadSessionDoc(entry.bytes);
     } catch {
       doc = undefined;
     }
@@ -121,11 +123,23 @@ export class SessionDocs {
     return undefined;
   }
 
-  /** The session's document for `key`, made now if needed; undefined when the session holds too many. */
-  async open(key: DocKey): Promise<SessionDoc | undefined> {
+  /**
+   * The session's document for `key`, made now if needed; undefined when
+   * the session holds too many, or is over. Both halves of a session open
+   * documents at once: a document being made is made once, for both.
+   */
+  open(key: DocKey): Promise<SessionDoc | undefined> {
     const existing = this.#docs.get(key);
-    if (existing !== undefined) return existing;
-    if (!this.#hasRoom(key)) return undefined;
+    if (existing !== undefined) return Promise.resolve(existing);
+    const opening = this.#opening.get(key);
+    if (opening !== undefined) return opening;
+    if (this.#closed || !this.#hasRoom(key)) return Promise.resolve(undefined);
+    const made = this.#make(key).finally(() => this.#opening.delete(key));
+    this.#opening.set(key, made);
+    return made;
+  }
+
+  async #make(key: DocKey): Promise<SessionDoc | undefined> {
     const { author, bucket } = parseDocKey(key)!;
     const first = bucket * BLOCKS_PER_DOC;
     const held = await this.#lastHeld(author, first);
@@ -144,10 +158,15 @@ export class SessionDocs {
         if (b.seq > held.lastSeq) break;
         blocks.push(b);
       }
-      doc = buildBlockDoc(blocks);
+      if (this.#closed) return undefined;
+      doc = buildSessionDoc(blocks);
       source = { ...held, heads: Automerge.getHeads(doc) };
     } else {
       doc = Automerge.init();
+    }
+    if (this.#closed) {
+      Automerge.free(doc);
+      return undefined;
     }
     let sync = Automerge.initSyncState();
     const theirs = this.#ctx.theirs.get(author);
@@ -168,7 +187,6 @@ export class SessionDocs {
       received: 0,
     };
     this.#docs.set(key, state);
-    if (!this.wanted.includes(key)) this.wanted.push(key);
     for (const message of this.#deferred.get(key) ?? []) this.receive(key, state, message);
     this.#deferred.delete(key);
     return state;
@@ -176,8 +194,8 @@ export class SessionDocs {
 
   /** Whether `key` is, or may become, one of the documents this session holds. */
   #hasRoom(key: DocKey): boolean {
-    if (this.#docs.has(key) || this.#deferred.has(key)) return true;
-    return this.#docs.size + this.#deferred.size < this.#ctx.maxDocs;
+    if (this.#docs.has(key) || this.#opening.has(key) || this.#deferred.has(key)) return true;
+    return this.#docs.size + this.#opening.size + this.#deferred.size < this.#ctx.maxDocs;
   }
 
   /**
@@ -208,9 +226,23 @@ export class SessionDocs {
     return patches;
   }
 
+  /**
+   * Whether `message` is the first message of a peer whose document is
+   * empty, for a bucket its manifest shows it holds nothing of: what was
+   * fed to the document already (see {@link EMPTY_PEER_MESSAGE}). Applied
+   * again, after our message carrying the whole document crossed it, it
+   * would make Automerge send the whole document a second time.
+   */
+  emptyPeerOpening(key: DocKey, message: Automerge.SyncMessage): boolean {
+    const { author, bucket } = parseDocKey(key)!;
+    const theirs = this.#ctx.theirs.get(author);
+    const peerEmpty = theirs === undefined || theirs.seq < bucket * BLOCKS_PER_DOC;
+    return peerEmpty && bytesEqual(message, EMPTY_PEER_MESSAGE);
+  }
+
   /** Keeps a message that carries no blocks for a document not opened yet; false when it must be applied now. */
   defer(key: DocKey, message: Automerge.SyncMessage): boolean {
-    if (this.#docs.has(key) || !this.#hasRoom(key)) return false;
+    if (this.#docs.has(key) || this.#closed || !this.#hasRoom(key)) return false;
     let changes: number;
     try {
       changes = Automerge.decodeSyncMessage(message).changes.length;
@@ -223,7 +255,6 @@ export class SessionDocs {
     const queued = this.#deferred.get(key);
     if (queued === undefined) this.#deferred.set(key, [message]);
     else queued.push(message);
-    if (!this.wanted.includes(key)) this.wanted.push(key);
     return true;
   }
 
@@ -261,8 +292,9 @@ export class SessionDocs {
     return own !== undefined && bytesEqual(own.bytes, value);
   }
 
-  /** Frees every document. */
+  /** Frees every document; a document still being made is freed once made. */
   free(): void {
+    this.#closed = true;
     for (const st of this.#docs.values()) Automerge.free(st.doc);
     this.#docs.clear();
   }

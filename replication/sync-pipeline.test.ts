@@ -6,10 +6,11 @@ import { buildBlockDoc } from './block-doc.js';
 import { docKey } from './doc-key.js';
 import type { FrameChannel } from './frame-channel.js';
 import { channelPair } from './memory-channel.js';
-import { decodeMessage, isSync } from './messages.js';
+import { decodeMessage, encodeMessage, isSync } from './messages.js';
 import { writeSynthetic } from './synthetic.js';
 import { blockIds, memoryPeer, syncPair, testIdentity, testRealm } from './test-kit.js';
 import type { MemoryPeer } from './test-kit.js';
+import type { ReplicatorInit } from './replicator.js';
 
 /** A server holding a realm of 26 blocks (by default) by its admin: documents 0–2 full, document 3 partial. */
 async function server(blockSize = 100, blocks = 25) {
@@ -107,7 +108,7 @@ describe('document cache in sessions', () => {
 });
 
 describe('session pipeline', () => {
-  it("sends what the responder's manifest lacks in the initiator's first turn", async () => {
+  it("sends what the responder's manifest lacks in the initiator's first messages", async () => {
     const { realm, a } = await server();
     const b = await memoryPeer('b');
     const [ca, cb] = channelPair();
@@ -116,9 +117,13 @@ describe('session pipeline', () => {
       a.replicator.initiate(recording(ca, sent), 'b', realm),
       b.replicator.respond(cb, 'a'),
     ]);
-    const first = sent.map(decodeMessage).find(isSync)!;
-    expect(first.docs).toHaveLength(4);
-    for (const [, message] of first.docs) {
+    // The first message for each document carries it whole: no round trip to learn b is empty.
+    const first = new Map<string, Uint8Array>();
+    for (const m of sent.map(decodeMessage).filter(isSync)) {
+      for (const [key, message] of m.docs) if (!first.has(key)) first.set(key, message);
+    }
+    expect(first.size).toBe(4);
+    for (const message of first.values()) {
       expect(Automerge.decodeSyncMessage(message).changes.length).toBeGreaterThan(0);
     }
     expect(await blockIds(b)).toEqual(await blockIds(a));
@@ -151,7 +156,7 @@ describe('session pipeline', () => {
     const { admin, realm, a } = await server(1000);
     const b = await memoryPeer('b');
     // b holds the genesis: document 0 is not empty on its side, so it comes a round trip after
-    // 1–3, which the initiator sends in its first turn.
+    // 1–3, which the initiator sends at once.
     const genesis = (await chainOf(a, realm, admin.publicKey))[0]!;
     await b.ledger.ingest([genesis]);
     const offers = new Map<string, number>();
@@ -170,7 +175,7 @@ describe('session pipeline', () => {
   });
 
   it('stops reading the stream while the blocks it received wait for the ledger', async () => {
-    // 15 documents of 8 blocks: a turn of several frames.
+    // 15 documents of 8 blocks: several frames.
     const { realm, a } = await server(300, 119);
     const b = await memoryPeer('b', { limits: { maxQueuedBlocks: 8 } });
     const release = holdIngest(b);
@@ -189,7 +194,7 @@ describe('session pipeline', () => {
       a.replicator.initiate(recording(ca, sent), 'b', realm),
       b.replicator.respond(counting, 'a'),
     ]);
-    // a's first turn is sent at once; b reads until 8 blocks wait, then stops while the ledger holds.
+    // a sends at once; b reads until 8 blocks wait, then stops while the ledger holds.
     for (let i = 0; i < 20; i++) await new Promise((r) => setTimeout(r, 5));
     const frames = sent.length;
     expect(frames).toBeGreaterThan(3);
@@ -197,5 +202,141 @@ describe('session pipeline', () => {
     release();
     await session;
     expect(await blockIds(b)).toEqual(await blockIds(a));
+  });
+});
+
+/** Two peers of one open realm: a holds `blocks` blocks by the admin, b as many by another author. */
+async function disjoint(blocks: number, blockSize: number, init: ReplicatorInit = {}) {
+  const admin = testIdentity(1);
+  const { realm, block } = testRealm(admin);
+  const a = await memoryPeer('a', init);
+  const b = await memoryPeer('b', init);
+  for (const p of [a, b]) await p.ledger.ingest([block]);
+  await writeSynthetic(a.ledger, admin, realm, blocks * blockSize, { blockSize, tag: 1 });
+  await writeSynthetic(b.ledger, testIdentity(2), realm, blocks * blockSize, {
+    blockSize,
+    tag: 2,
+  });
+  return { realm, a, b };
+}
+
+const ticks = async (n: number) => {
+  for (let i = 0; i < n; i++) await new Promise((r) => setTimeout(r, 5));
+};
+
+/** Whether a frame is a sync frame carrying blocks. */
+const carriesBlocks = (frame: Uint8Array) => {
+  const m = decodeMessage(frame);
+  return isSync(m) && m.docs.some(([, x]) => Automerge.decodeSyncMessage(x).changes.length > 0);
+};
+
+describe('full duplex', () => {
+  it("sends the responder's documents while the initiator's are still on their way", async () => {
+    const { realm, a, b } = await disjoint(20, 100);
+    const [ca, cb] = channelPair();
+    // Everything a sends after its hello is held back until released.
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    let hello = true;
+    const held: FrameChannel = {
+      ...ca,
+      send: async (frame) => {
+        if (!hello) await gate;
+        hello = false;
+        return ca.send(frame);
+      },
+    };
+    const sentByB: Uint8Array[] = [];
+    const session = Promise.all([
+      a.replicator.initiate(held, 'b', realm),
+      b.replicator.respond(recording(cb, sentByB), 'a'),
+    ]);
+    await ticks(20);
+    expect(sentByB.some(carriesBlocks)).toBe(true);
+    release();
+    const [oa, ob] = await session;
+    expect(oa?.accepted).toBe(20);
+    expect(ob?.accepted).toBe(20);
+    expect(await blockIds(a)).toEqual(await blockIds(b));
+  });
+
+  it('converges and loses nothing when both send at once over a bounded transport and read only as their ledgers keep up', async () => {
+    const { realm, a, b } = await disjoint(40, 300, { limits: { maxQueuedBlocks: 1 } });
+    const releases = [holdIngest(a), holdIngest(b)];
+    const [ca, cb] = channelPair(1);
+    const session = Promise.all([
+      a.replicator.initiate(ca, 'b', realm),
+      b.replicator.respond(cb, 'a'),
+    ]);
+    // Both ledgers hold: both readers stop, both senders wait on the transport.
+    await ticks(10);
+    for (const r of releases) r();
+    const [oa, ob] = await session;
+    expect(oa?.accepted).toBe(40);
+    expect(ob?.accepted).toBe(40);
+    expect(await blockIds(a)).toEqual(await blockIds(b));
+    for (const p of [a, b]) expect((await p.ledger.store.counts()).events).toBe(24_001);
+  });
+
+  it('stops sending when the peer stops reading: no more than the transport holds is buffered', async () => {
+    const { realm, a } = await server(1000);
+    const [ca, cb] = channelPair(2);
+    let started = 0;
+    let accepted = 0;
+    const counting: FrameChannel = {
+      ...ca,
+      send: async (frame) => {
+        started++;
+        await ca.send(frame);
+        accepted++;
+      },
+    };
+    const session = a.replicator.initiate(counting, 'b', realm);
+    // A peer that says hello (it holds nothing), then never reads again.
+    decodeMessage(await cb.receive());
+    await cb.send(encodeMessage({ type: 'hello', realm, manifest: [] }));
+    await ticks(40);
+    // The hello, then two frames in the full inbox; the third waits, and nothing comes after it.
+    expect(accepted).toBe(3);
+    expect(started).toBe(4);
+    const errors: string[] = [];
+    a.replicator.on('session:end', (e) => errors.push(e.detail.error?.code ?? 'none'));
+    await cb.close();
+    expect(await session).toBeUndefined();
+    expect(errors).toEqual(['STREAM_CLOSED']);
+  });
+
+  it('counts what it handed over: a transport that resolves sends late still ends the exchange cleanly', async () => {
+    const { realm, a, b } = await disjoint(10, 100);
+    const [ca, cb] = channelPair();
+    // Frames are delivered at once, but each send resolves only some time later.
+    const late = (c: FrameChannel): FrameChannel => ({
+      ...c,
+      send: async (frame) => {
+        await c.send(frame);
+        await ticks(2);
+      },
+    });
+    const [oa, ob] = await Promise.all([
+      a.replicator.initiate(late(ca), 'b', realm),
+      b.replicator.respond(late(cb), 'a'),
+    ]);
+    expect(oa?.accepted).toBe(10);
+    expect(ob?.accepted).toBe(10);
+    expect(await blockIds(a)).toEqual(await blockIds(b));
+  });
+
+  it('refuses a peer that ends the exchange while we still have something to say', async () => {
+    const { realm, a } = await server();
+    const [ca, cb] = channelPair();
+    const session = a.replicator.initiate(ca, 'b', realm);
+    decodeMessage(await cb.receive());
+    await cb.send(encodeMessage({ type: 'hello', realm, manifest: [] }));
+    await cb.send(encodeMessage({ type: 'end' }));
+    const errors: string[] = [];
+    a.replicator.on('session:end', (e) => errors.push(e.detail.error?.code ?? 'none'));
+    expect(await session).toBeUndefined();
+    expect(errors).toEqual(['PROTOCOL_VIOLATION']);
+    expect(a.replicator.guard.isPenalised('b')).toBe(true);
   });
 });

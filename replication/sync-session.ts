@@ -2,8 +2,10 @@ import * as Automerge from '@automerge/automerge';
 import type { RealmId } from '../crypto/index.js';
 import type { Ledger } from '../ledger/index.js';
 import type { DocCache } from './doc-cache.js';
+import { parseDocKey } from './doc-key.js';
 import type { DocKey } from './doc-key.js';
 import { ReplicationError } from './errors.js';
+import { patchedBlocks } from './patched-blocks.js';
 import type { FrameChannel } from './frame-channel.js';
 import { IngestQueue } from './ingest-queue.js';
 import type { SessionSink } from './ingest-queue.js';
@@ -12,7 +14,7 @@ import type { ReplicationLimits } from './limits.js';
 import { docsToSync, readManifest } from './manifest.js';
 import type { ChainSummary, Manifest } from './manifest.js';
 import { SessionDocs } from './session-docs.js';
-import { decodeMessage, encodeMessage, isEnd, isHello, isSync } from './messages.js';
+import { decodeMessage, encodeMessage, isEnd, isHello, isIdle, isSync } from './messages.js';
 import type { SyncMessage, WireMessage } from './messages.js';
 
 /** Sync messages are packed into frames of about this many bytes (a larger message goes alone). */
@@ -54,18 +56,37 @@ export interface SessionOutcome {
   readonly declined?: string;
 }
 
+/** Counts of an {@link IdleMessage}: sync frames sent, and received and applied. */
+interface Counts {
+  readonly sent: number;
+  readonly received: number;
+}
+
 /**
- * One sync session over a frame channel, lockstep: the initiator sends, the
- * responder answers, until a round in which neither side has anything to
- * say. Each side opens the documents its manifest comparison names (and any
- * document the peer names), runs Automerge's sync protocol on each, and
- * passes every block it did not hold through `ledger.ingest` before it is
- * stored.
+ * One sync session over a frame channel, full duplex: after the hellos,
+ * each side sends its sync messages while it reads and applies the peer's,
+ * and the two processes work at once. Each side opens the documents its
+ * manifest comparison names (and any document the peer names), runs
+ * Automerge's sync protocol on each, and passes every block it did not hold
+ * through `ledger.ingest` before it is stored.
+ *
+ * Each side runs two loops. The sender goes once through the session's
+ * documents (those both sides hold part of first: they need round trips),
+ * answering before anything else every document the peer's messages spoke
+ * of, packs the messages into frames and awaits the transport for each
+ * (a peer that does not read stops us; we never buffer more than a frame).
+ * The reader applies each frame as it arrives. When the sender has nothing
+ * to say it sends `idle` with its counts of sync frames sent and applied;
+ * the exchange is over when each side's last `idle` matches the other's
+ * counts (nothing in flight, neither has anything to say), and each side
+ * then sends `end` and reads the peer's.
  *
  * The exchange and validation overlap: received blocks go to an
  * {@link IngestQueue}, which the ledger works through while the exchange
- * goes on; reading stops while `maxQueuedBlocks` blocks wait, so memory
- * stays bounded and the sender is slowed to the ledger's pace.
+ * goes on; the reader stops while `maxQueuedBlocks` blocks wait, so memory
+ * stays bounded and the sender is slowed to the ledger's pace. The ledger
+ * never waits for the exchange, so a reader that stopped always reads
+ * again (two peers sending at once cannot deadlock).
  */
 class Session {
   readonly #ctx: SessionContext;
@@ -80,6 +101,20 @@ class Session {
   #moreHere = false;
   #moreThere = false;
   readonly #deadline: number;
+  /** Our documents, in the order of the sender's first pass. */
+  #firstPass: DocKey[] = [];
+  /** Documents the peer's messages spoke of since the sender last looked at them. */
+  readonly #replies = new Set<DocKey>();
+  /** Sync frames sent; sync frames received and applied. */
+  #sent = 0;
+  #received = 0;
+  /** The counts of our last `idle`, and of the peer's. */
+  #ourIdle: Counts | undefined;
+  #peerIdle: Counts | undefined;
+  /** Wakes the idle sender (the reader applied a frame, or read the peer's `idle`). */
+  #wake: (() => void) | undefined;
+  /** Either loop failed: the other stops at its next step. */
+  #failed = false;
 
   constructor(channel: FrameChannel, ctx: SessionContext) {
     this.#channel = channel;
@@ -158,60 +193,151 @@ class Session {
     });
     const max = this.#ctx.limits.maxDocsPerSession;
     this.#moreHere = keys.length > max;
-    // Documents are made lazily, when first needed: making one while the peer ingests
-    // the previous one pipelines the two processes.
-    this.#docs.wanted.push(...keys.slice(0, max));
+    const picked = keys.slice(0, max);
+    // A document both sides hold part of needs round trips (neither knows what the other
+    // lacks): it goes first, so that its blocks do not arrive last, after their successors.
+    const ours = new Map(local.map((c) => [c.author, c.seq]));
+    const theirs = new Map(remote.manifest.map((c) => [c.author, c.seq]));
+    const shared = (key: DocKey) => {
+      const { author, bucket } = parseDocKey(key)!;
+      const first = bucket * BLOCKS_PER_DOC;
+      return (ours.get(author) ?? -1) >= first && (theirs.get(author) ?? -1) >= first;
+    };
+    // Documents are made lazily, when the sender comes to them: making one while the peer
+    // ingests the previous one pipelines the two processes.
+    this.#firstPass = [...picked.filter(shared), ...picked.filter((k) => !shared(k))];
+  }
+
+  /** Throws once the other loop failed (the session is being torn down). */
+  #check(): void {
+    if (this.#failed) throw new ReplicationError('ABORTED', 'the session failed');
+  }
+
+  /** Whether the exchange is over: we are idle, and both sides' last `idle` match each other's counts. */
+  #over(): boolean {
+    const ours = this.#ourIdle;
+    const theirs = this.#peerIdle;
+    return (
+      ours !== undefined &&
+      theirs !== undefined &&
+      this.#replies.size === 0 &&
+      ours.sent === this.#sent &&
+      ours.received === this.#received &&
+      theirs.sent === this.#received &&
+      theirs.received === this.#sent
+    );
   }
 
   /**
-   * Sends our turn: one Automerge sync message per document that has
-   * something to say, packed into frames of about {@link PACK_BYTES} and sent
-   * as soon as they are full, then a frame marked `done`. With `endIfQuiet`,
-   * a turn with nothing to say is an `end` instead. Returns how many
-   * documents spoke.
+   * The sender: one sync message per document that has something to say
+   * (the documents the peer spoke of first, then the first pass), packed
+   * into frames of about {@link PACK_BYTES}; a frame holding an answer goes
+   * as soon as no other answer is due. Idle, it sends `idle` when its
+   * counts changed, `end` once the exchange is over, and otherwise waits
+   * for the reader.
    */
-  async #sendTurn(endIfQuiet: boolean): Promise<number> {
-    // The peer is idle until our documents arrive: no ledger call starts meanwhile.
-    return this.#ingest.paused(() => this.#sendDocs(endIfQuiet));
-  }
-
-  /** The messages of our turn, frame by frame (see `#sendTurn`). */
-  async #sendDocs(endIfQuiet: boolean): Promise<number> {
+  async #sendLoop(): Promise<void> {
     let pack: [DocKey, Uint8Array][] = [];
     let packBytes = 0;
-    let spoke = 0;
-    for (const key of [...this.#docs.wanted]) {
+    let answered = false;
+    let next = 0;
+    const flush = async () => {
+      const docs = pack;
+      pack = [];
+      packBytes = 0;
+      answered = false;
+      // Counted once handed over: the peer may answer before the transport resolves.
+      this.#sent++;
+      await this.#send({ type: 'sync', docs, more: this.#moreHere });
+      this.#check();
+    };
+    for (;;) {
+      this.#check();
+      let key: DocKey | undefined = this.#replies.values().next().value;
+      const reply = key !== undefined;
+      if (key !== undefined) {
+        this.#replies.delete(key);
+      } else if (answered) {
+        await flush();
+        continue;
+      } else if (next < this.#firstPass.length) {
+        key = this.#firstPass[next++]!;
+      } else if (pack.length > 0) {
+        await flush();
+        continue;
+      } else {
+        const counts = { sent: this.#sent, received: this.#received };
+        const ours = this.#ourIdle;
+        if (ours?.sent !== counts.sent || ours.received !== counts.received) {
+          // Recorded first: the peer's `end` may come before the transport resolves.
+          this.#ourIdle = counts;
+          await this.#send({ type: 'idle', ...counts, more: this.#moreHere });
+          continue;
+        }
+        if (this.#over()) {
+          await this.#send({ type: 'end' });
+          return;
+        }
+        await new Promise<void>((resolve) => (this.#wake = resolve));
+        this.#wake = undefined;
+        continue;
+      }
       const st = await this.#docs.open(key);
+      this.#check();
       if (st === undefined) continue;
       const [sync, message] = Automerge.generateSyncMessage(st.doc, st.sync);
       st.sync = sync;
       if (message === null) continue;
       this.#docs.remember(key, st, message);
-      spoke++;
       pack.push([key, message]);
       packBytes += message.byteLength;
-      if (packBytes >= PACK_BYTES) {
-        await this.#send({ type: 'sync', docs: pack, more: this.#moreHere, done: false });
-        pack = [];
-        packBytes = 0;
-      }
+      answered ||= reply;
+      if (packBytes >= PACK_BYTES) await flush();
     }
-    if (spoke === 0 && endIfQuiet) await this.#send({ type: 'end' });
-    else await this.#send({ type: 'sync', docs: pack, more: this.#moreHere, done: true });
-    return spoke;
   }
 
-  /** Receives and applies the peer's turn; returns how many documents spoke, or `end`. */
-  async #receiveTurn(): Promise<number | 'end'> {
-    let spoke = 0;
-    for (let first = true; ; first = false) {
+  /**
+   * The reader: applies the peer's frames as they come, while the ledger
+   * has room for their blocks, until the peer's `end`.
+   */
+  async #readLoop(): Promise<void> {
+    for (;;) {
       await this.#ingest.room();
+      this.#check();
       const m = await this.#receive();
-      if (isEnd(m) && first) return 'end';
-      if (!isSync(m)) throw new ReplicationError('PROTOCOL_VIOLATION', 'expected a sync message');
-      spoke += m.docs.length;
-      await this.#apply(m);
-      if (m.done) return spoke;
+      this.#check();
+      if (isEnd(m)) {
+        if (!this.#over()) {
+          throw new ReplicationError('PROTOCOL_VIOLATION', 'the peer ended an unfinished exchange');
+        }
+        return;
+      }
+      if (isIdle(m)) {
+        if (m.more) this.#moreThere = true;
+        this.#peerIdle = { sent: m.sent, received: m.received };
+      } else if (isSync(m)) {
+        await this.#apply(m);
+        this.#received++;
+      } else {
+        throw new ReplicationError('PROTOCOL_VIOLATION', 'expected a sync message');
+      }
+      this.#wake?.();
+    }
+  }
+
+  /** Runs the sender and the reader at once, until the exchange is over or either fails. */
+  async #exchange(): Promise<void> {
+    const send = this.#sendLoop();
+    const read = this.#readLoop();
+    try {
+      await Promise.all([send, read]);
+    } catch (err) {
+      // The other loop may wait on the transport: it stops at its next step.
+      this.#failed = true;
+      this.#wake?.();
+      send.catch(() => undefined);
+      read.catch(() => undefined);
+      throw err;
     }
   }
 
@@ -222,59 +348,36 @@ class Session {
   async #apply(m: SyncMessage): Promise<void> {
     if (m.more) this.#moreThere = true;
     for (const [key, message] of m.docs) {
-      if (this.#docs.defer(key, message)) continue;
+      if (this.#docs.emptyPeerOpening(key, message)) continue;
+      // To be answered, once it is one of the session's documents (at most `maxDocs` are).
+      if (this.#docs.defer(key, message)) {
+        this.#replies.add(key);
+        continue;
+      }
       const st = await this.#docs.open(key);
+      this.#check();
       if (st === undefined) continue;
+      this.#replies.add(key);
       const patches = this.#docs.receive(key, st, message);
       if (patches === undefined) continue;
-      // Patches hand the new values over as Uint8Array views; getConflicts copies, so it is kept for forks.
-      for (const patch of patches) {
-        const k = patch.path[0];
-        // A fork shows as `put` with `conflict`, or as a bare `conflict` when the old value still wins.
-        if (
-          patch.path.length !== 1 ||
-          typeof k !== 'string' ||
-          (patch.action !== 'put' && patch.action !== 'conflict')
-        ) {
+      for (const { seq, bytes, conflict } of patchedBlocks(key, st.doc, st.first, patches)) {
+        const known = await this.#docs.known(st, seq, bytes, conflict);
+        this.#check();
+        if (known) continue;
+        st.received += bytes.byteLength;
+        if (st.received > this.#ctx.limits.maxDocBytes) {
           throw new ReplicationError(
-            'PROTOCOL_VIOLATION',
-            `document ${key} holds something that is not a block`,
+            'DOC_TOO_LARGE',
+            `document ${key} from ${this.#ctx.peer} exceeds ${this.#ctx.limits.maxDocBytes} bytes`,
           );
         }
-        const seq = Number(k);
-        if (!/^(0|[1-9][0-9]*)$/.test(k) || seq < st.first || seq >= st.first + BLOCKS_PER_DOC) {
+        if (++this.#newEntries > this.#ctx.limits.maxBlocksPerSession) {
           throw new ReplicationError(
-            'PROTOCOL_VIOLATION',
-            `document ${key} holds key ${k} outside its bucket`,
+            'RATE_LIMITED',
+            `${this.#ctx.peer} sent more than ${this.#ctx.limits.maxBlocksPerSession} blocks in one session`,
           );
         }
-        const conflict = patch.action === 'conflict' || patch.conflict === true;
-        const values: unknown[] = !conflict
-          ? [patch.value]
-          : Object.values(Automerge.getConflicts(st.doc, k) ?? { only: st.doc[k] });
-        for (const value of values) {
-          if (!(value instanceof Uint8Array)) {
-            throw new ReplicationError(
-              'PROTOCOL_VIOLATION',
-              `document ${key} holds a value that is not bytes`,
-            );
-          }
-          if (await this.#docs.known(st, seq, value, conflict)) continue;
-          st.received += value.byteLength;
-          if (st.received > this.#ctx.limits.maxDocBytes) {
-            throw new ReplicationError(
-              'DOC_TOO_LARGE',
-              `document ${key} from ${this.#ctx.peer} exceeds ${this.#ctx.limits.maxDocBytes} bytes`,
-            );
-          }
-          if (++this.#newEntries > this.#ctx.limits.maxBlocksPerSession) {
-            throw new ReplicationError(
-              'RATE_LIMITED',
-              `${this.#ctx.peer} sent more than ${this.#ctx.limits.maxBlocksPerSession} blocks in one session`,
-            );
-          }
-          this.#ingest.push(value);
-        }
+        this.#ingest.push(bytes);
       }
     }
   }
@@ -316,14 +419,7 @@ class Session {
       const reply = await this.#receive();
       if (isEnd(reply)) return this.#outcome(reply.code ?? 'DECLINED');
       await this.#hello(reply, local);
-      let theirsQuiet = false;
-      for (;;) {
-        const spoke = await this.#sendTurn(theirsQuiet);
-        if (spoke === 0 && theirsQuiet) break;
-        const answer = await this.#receiveTurn();
-        if (answer === 'end') break;
-        theirsQuiet = answer === 0;
-      }
+      await this.#exchange();
       return await this.#finish();
     } finally {
       await this.#free();
@@ -343,7 +439,7 @@ class Session {
       const local = await this.#manifest();
       await this.#send({ type: 'hello', realm: hello.realm, manifest: local });
       await this.#hello(hello, local);
-      while ((await this.#receiveTurn()) !== 'end') await this.#sendTurn(false);
+      await this.#exchange();
       return await this.#finish();
     } finally {
       await this.#free();
