@@ -215,13 +215,20 @@ export class StateColumns {
 
   /**
    * Makes room for about `genotypes` genotypes and `events` events, so that
-   * a large fold does not grow its columns again and again.
+   * a large fold does not grow its columns again and again. Growth is at
+   * least twofold: a live projection reserves a little more at every
+   * catch-up (a node's status, every 500 ms), and growing to the exact
+   * size copied every column each time.
    */
   reserve(genotypes: number, events: number): void {
     this.genotypes.reserve(genotypes);
     this.events.reserve(events);
-    if (genotypes > this.#genotypeCapacity) this.#growGenotypes(Math.ceil(genotypes));
-    if (events > this.#eventCapacity) this.#growEvents(Math.ceil(events));
+    if (genotypes > this.#genotypeCapacity) {
+      this.#growGenotypes(Math.max(Math.ceil(genotypes), 2 * this.#genotypeCapacity));
+    }
+    if (events > this.#eventCapacity) {
+      this.#growEvents(Math.max(Math.ceil(events), 2 * this.#eventCapacity));
+    }
   }
 
   /** The handle of the genotype id at `offset` in `bytes`, interned if new. */
