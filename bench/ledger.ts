@@ -6,6 +6,7 @@ import { Identity, sha256 } from '../crypto/index.js';
 import type { EventId, GenotypeId } from '../crypto/index.js';
 import { createRealm, encodeRecord, Ledger, LevelStore, verifyStore } from '../ledger/index.js';
 import type { EventDraft } from '../ledger/index.js';
+import { logKey, Table, writeU64 } from '../ledger/level-layout.js';
 import { flag, printJson, printTable } from './report.js';
 import type { Row } from './report.js';
 
@@ -121,12 +122,12 @@ async function levelAlone(
   const part = Buffer.alloc(32 * (record.byteLength + 36));
   for (let i = 0; i < 32; i++) part.set(record, i * record.byteLength);
   const value = Buffer.alloc(10);
-  const key = (table: number, body: Uint8Array, n: number) => {
-    const k = Buffer.allocUnsafe(1 + body.byteLength + 8);
+  // The layout's keys made from raw ids (its `key` takes hex): table ‖ id ‖ position u64.
+  const key = (table: number, id: Uint8Array, position?: number) => {
+    const k = Buffer.allocUnsafe(33 + (position === undefined ? 0 : 8));
     k[0] = table;
-    k.set(body, 1);
-    k.writeUInt32BE(n, 1 + body.byteLength + 4);
-    k.writeUInt32BE(0, 1 + body.byteLength);
+    k.set(id, 1);
+    if (position !== undefined) writeU64(k, position, 33);
     return k;
   };
   const blocks = Math.ceil(total / blockSize);
@@ -134,22 +135,14 @@ async function levelAlone(
   let batch = db.batch();
   for (let b = 0; b < blocks; b++) {
     const ids = randomBytes(32 * blockSize * 2);
-    for (let p = 0; p <= Math.ceil(blockSize / 32); p++) {
-      const k = Buffer.allocUnsafe(11);
-      k[0] = 0x42;
-      k.writeUInt32BE(0, 1);
-      k.writeUInt32BE(b, 5);
-      k.writeUInt16BE(p, 9);
-      batch.put(k, part);
-    }
+    for (let p = 0; p <= Math.ceil(blockSize / 32); p++) batch.put(logKey(b, p), part);
     for (let e = 0; e < (indexes ? blockSize : 0); e++) {
-      batch.put(key(0x45, ids.subarray(32 * e, 32 * e + 32), 0).subarray(0, 33), value);
-      batch.put(
-        key(0x47, ids.subarray(32 * (blockSize + e), 32 * (blockSize + e) + 32), b),
-        value.subarray(0, 2),
-      );
+      batch.put(key(Table.events, ids.subarray(32 * e, 32 * e + 32)), value);
+      const genotype = ids.subarray(32 * (blockSize + e), 32 * (blockSize + e) + 32);
+      batch.put(key(Table.genotypes, genotype, b), value.subarray(0, 2));
     }
-    for (const table of [0x49, 0x43, 0x52, 0x41, 0x4b, 0x4b])
+    const { blockIds, chains, realms, authors, kinds } = Table;
+    for (const table of [blockIds, chains, realms, authors, kinds, kinds])
       batch.put(key(table, ids.subarray(0, 32), b), value);
     if (b % group === group - 1 || b === blocks - 1) {
       await batch.write({ sync: true });

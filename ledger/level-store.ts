@@ -21,6 +21,7 @@ import {
   writeU64,
 } from './level-layout.js';
 import { blockBytesOf } from './block-bytes.js';
+import { settledNow } from './store.js';
 import type {
   BlockInfo,
   BlockRange,
@@ -57,6 +58,14 @@ const NO_EVENTS: AsyncIterable<StoredEvent> = {
 };
 const STATE_KEY = Buffer.from([Table.state]);
 const VERSION_KEY = Buffer.from([Table.version]);
+
+/** The keys of `author`'s chain in `realm` (table `C`) from block `fromSeq` on. */
+function chainRange(realm: RealmId, author: PublicKey, fromSeq: number) {
+  return {
+    gte: key(Table.chains, [realm, author], [Math.max(0, Math.ceil(fromSeq))]),
+    lt: prefixEnd(key(Table.chains, [realm, author])),
+  };
+}
 
 /** Turns a failed open into `STORE_UNAVAILABLE` with a message that says what to do. */
 function unavailable(dir: string, err: unknown): LedgerError {
@@ -451,11 +460,7 @@ export class LevelStore implements EventStore {
   async *chain(realm: RealmId, author: PublicKey, fromSeq = 0): AsyncIterable<SignedBlock> {
     this.#open();
     if (!isIdHex(realm) || !isIdHex(author)) return;
-    const prefix = key(Table.chains, [realm, author]);
-    const positions = this.#db.values({
-      gte: key(Table.chains, [realm, author], [Math.max(0, Math.ceil(fromSeq))]),
-      lt: prefixEnd(prefix),
-    });
+    const positions = this.#db.values(chainRange(realm, author, fromSeq));
     for await (const pos of positions) yield this.#reader.blockNow(readU64(pos, 0));
   }
 
@@ -466,11 +471,7 @@ export class LevelStore implements EventStore {
   ): AsyncIterable<ChainBlockBytes> {
     this.#open();
     if (!isIdHex(realm) || !isIdHex(author)) return;
-    const prefix = key(Table.chains, [realm, author]);
-    const entries = this.#db.iterator({
-      gte: key(Table.chains, [realm, author], [Math.max(0, Math.ceil(fromSeq))]),
-      lt: prefixEnd(prefix),
-    });
+    const entries = this.#db.iterator(chainRange(realm, author, fromSeq));
     // The key ends with the seq (after the table byte, realm and author).
     for await (const [k, pos] of entries) {
       yield { seq: readU64(k, 65), ...this.#reader.bytesNow(readU64(pos, 0)) };
@@ -591,12 +592,10 @@ export class LevelStore implements EventStore {
 
   /** The result of a read done now (synchronously), as a promise; a throw becomes a rejection. */
   #now<T>(read: () => T): Promise<T> {
-    try {
+    return settledNow(() => {
       this.#open();
-      return Promise.resolve(read());
-    } catch (err) {
-      return Promise.reject(err instanceof Error ? err : new Error(String(err)));
-    }
+      return read();
+    });
   }
 
   #closedError(): LedgerError {

@@ -3,6 +3,7 @@ import type { ChainHead, SignedBlock } from './block.js';
 import { LedgerError } from './errors.js';
 import type { LedgerEvent } from './event.js';
 import { eventsOfBlock, genotypesOf, matchesQuery } from './event-index.js';
+import { settledNow } from './store.js';
 import type { BlockRange, EventQuery, EventStore, StoreCounts, StoredEvent } from './store.js';
 
 // An event's place packed in one number (no object per index entry):
@@ -315,12 +316,10 @@ export class MemoryStore implements EventStore {
 
   /** Runs a synchronous operation as a promise, rejecting (never throwing) on failure. */
   #run<T>(operation: () => T): Promise<T> {
-    try {
+    return settledNow(() => {
       this.#open();
-      return Promise.resolve(operation());
-    } catch (err) {
-      return Promise.reject(err instanceof Error ? err : new Error(String(err)));
-    }
+      return operation();
+    });
   }
 }
 

@@ -140,3 +140,12 @@ export interface EventStore {
   deleteMeta(key: string): Promise<void>;
   close(): Promise<void>;
 }
+
+/** The result of `run` done now (synchronously), as a promise: a throw becomes a rejection. */
+export function settledNow<T>(run: () => T): Promise<T> {
+  try {
+    return Promise.resolve(run());
+  } catch (err) {
+    return Promise.reject(err instanceof Error ? err : new Error(String(err)));
+  }
+}
