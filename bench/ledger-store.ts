@@ -11,7 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { SignedBlock } from '../ledger/block.js';
 import { blockEvents } from '../ledger/block.js';
-import type { LedgerEvent } from '../ledger/event.js';
+import { BlockFacts } from '../ledger/block-facts.js';
 import { LevelStore } from '../ledger/level-store.js';
 import { MemoryStore } from '../ledger/memory-store.js';
 import type { EventStore } from '../ledger/store.js';
@@ -40,7 +40,7 @@ for (let n = 0; n < total; n += perBlock) {
   for (const r of block.records) bytes += r.byteLength;
   blocks.push(block);
 }
-const decoded: LedgerEvent[][] = blocks.map((b) => blockEvents(b));
+const facts: BlockFacts[] = blocks.map((b) => BlockFacts.of(blockEvents(b)));
 const events = blocks.length * perBlock;
 
 // Wall time is what a user sees; CPU time (all threads of this process,
@@ -66,7 +66,7 @@ async function appendAll(
   withEvents: boolean,
 ) {
   for (let i = 0; i < blocks.length; i++) {
-    await store.append([blocks[i]!], withEvents ? [decoded[i]] : undefined);
+    await store.append([blocks[i]!], withEvents ? [facts[i]] : undefined);
   }
 }
 
@@ -88,7 +88,7 @@ try {
     for (const withEvents of [false, true]) {
       const store = await fresh(sync);
       await measure(
-        `level append, sync ${sync}, ${withEvents ? 'events given' : 'store decodes'} (events/s)`,
+        `level append, sync ${sync}, ${withEvents ? 'facts given' : 'store decodes'} (events/s)`,
         events,
         () => appendAll(store, withEvents),
       );
@@ -98,10 +98,10 @@ try {
   {
     // Eight callers at once, one block each per call: group commit shares the fsyncs.
     const store = await fresh(true);
-    await measure('level append, sync true, events given, 8 callers (events/s)', events, () =>
+    await measure('level append, sync true, facts given, 8 callers (events/s)', events, () =>
       Promise.all(
         Array.from({ length: 8 }, async (_, c) => {
-          for (let i = c; i < blocks.length; i += 8) await store.append([blocks[i]!], [decoded[i]]);
+          for (let i = c; i < blocks.length; i += 8) await store.append([blocks[i]!], [facts[i]]);
         }),
       ).then(() => undefined),
     );

@@ -1,7 +1,4 @@
 import type { GenotypeId } from '../crypto/index.js';
-import { blockEvents } from './block.js';
-import type { SignedBlock } from './block.js';
-import { LedgerError } from './errors.js';
 import type { LedgerEvent } from './event.js';
 import { codecOf } from './kinds/registry.js';
 import type { EventQuery } from './store.js';
@@ -25,24 +22,4 @@ export function matchesQuery(event: LedgerEvent, query: EventQuery): boolean {
     (query.author === undefined || event.author === query.author) &&
     (query.genotype === undefined || genotypesOf(event).includes(query.genotype))
   );
-}
-
-/**
- * The events of `block`: `decoded` when the caller (the validator) already
- * has them, checked to be this block's events, or else decoded here (which
- * throws `SCHEMA_VIOLATION` for a body that does not match its kind).
- */
-export function eventsOfBlock(
-  block: SignedBlock,
-  decoded: readonly LedgerEvent[] | undefined,
-): readonly LedgerEvent[] {
-  if (decoded === undefined) return blockEvents(block);
-  const ids = block.eventIds;
-  if (decoded.length !== ids.length || decoded.some((e, i) => e.id !== ids[i])) {
-    throw new LedgerError(
-      'SCHEMA_VIOLATION',
-      `the decoded events given with block ${block.id} are not that block's events`,
-    );
-  }
-  return decoded;
 }

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { BlockId } from '../crypto/index.js';
 import type { SignedBlock } from './block.js';
-import type { LedgerEvent } from './event.js';
+import type { BlockFacts } from './block-facts.js';
 import { Ledger } from './ledger.js';
 import { LevelStore } from './level-store.js';
 import { MemoryStore } from './memory-store.js';
@@ -36,9 +36,9 @@ async function gatedStore() {
   const store = new Proxy(inner, {
     get(target, prop, receiver) {
       if (prop === 'append') {
-        return async (blocks: readonly SignedBlock[], decoded?: readonly LedgerEvent[][]) => {
+        return async (blocks: readonly SignedBlock[], facts?: readonly BlockFacts[]) => {
           await new Promise<void>((resolve, reject) => gates.push({ resolve, reject }));
-          return target.append(blocks, decoded);
+          return target.append(blocks, facts);
         };
       }
       if (prop === 'hasBlock') {

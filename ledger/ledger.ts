@@ -1,6 +1,7 @@
 import { idFromBytes } from '../crypto/index.js';
 import type { BlockId, EventId, Identity, PublicKey, RealmId } from '../crypto/index.js';
 import type { BlockCheck } from './block-check.js';
+import { BlockFacts } from './block-facts.js';
 import { workerChecker } from './block-checker.js';
 import type { BlockChecker } from './block-checker.js';
 import { blockEvents, chainLink, decodeBlock, peekBlock, verifyBlock } from './block.js';
@@ -60,10 +61,10 @@ export interface IngestOptions {
    */
   readonly trusted?: boolean;
   /**
-   * With `trusted`: the events of some blocks, as their writer built them
-   * from typed drafts, so they are not decoded and validated again.
+   * With `trusted`: the facts of some blocks' events, as their writer took
+   * them from typed drafts, so the events are not decoded and validated again.
    */
-  readonly decoded?: ReadonlyMap<BlockId, LedgerEvent[]>;
+  readonly facts?: ReadonlyMap<BlockId, BlockFacts>;
 }
 
 /** Options of {@link Ledger.open}. */
@@ -80,8 +81,9 @@ export interface LedgerOptions {
 /**
  * A block waiting for admission; `checked` when a worker has verified its
  * encoding in full, so its events are decoded without validating again.
+ * Its events are decoded once, and only their facts are kept.
  */
-type Candidate = { block: SignedBlock; events?: LedgerEvent[]; checked?: boolean };
+type Candidate = { block: SignedBlock; facts?: BlockFacts; checked?: boolean };
 
 /** Verdicts that may change once other blocks of the same batch are admitted. */
 const WAITS: ReadonlySet<LedgerErrorCode> = new Set([
@@ -298,8 +300,8 @@ export class Ledger {
         );
         continue;
       }
-      const events = options.trusted ? options.decoded?.get(block.id) : undefined;
-      pending.push(events ? { block, events } : { block, checked: check !== undefined });
+      const facts = options.trusted ? options.facts?.get(block.id) : undefined;
+      pending.push(facts ? { block, facts } : { block, checked: check !== undefined });
     }
     pending.sort(
       (a, b) =>
@@ -311,7 +313,7 @@ export class Ledger {
     const heads = new Map<string, ChainHead | null>();
     const batchEvents = new Set<EventId>();
     const accepted: SignedBlock[] = [];
-    const acceptedEvents: LedgerEvent[][] = [];
+    const acceptedFacts: BlockFacts[] = [];
     const waiting = new Map<Candidate, LedgerError>();
     for (let progress = true; progress && pending.length > 0;) {
       progress = false;
@@ -320,7 +322,7 @@ export class Ledger {
         const verdict = await this.#admit(c, heads, batchEvents, options, forks);
         if (verdict === 'accepted') {
           accepted.push(c.block);
-          acceptedEvents.push(c.events!);
+          acceptedFacts.push(c.facts!);
           progress = true;
         } else if (!WAITS.has(verdict.code)) {
           reject(c.block, verdict);
@@ -342,7 +344,7 @@ export class Ledger {
     inFlight.add(accepted, heads);
     const previous = inFlight.calls > 0 ? inFlight.last : Promise.resolve();
     inFlight.calls++;
-    const write = previous.then(() => this.store.append(accepted, acceptedEvents));
+    const write = previous.then(() => this.store.append(accepted, acceptedFacts));
     inFlight.last = write;
     const settle = () => {
       inFlight.remove(accepted);
@@ -414,29 +416,32 @@ export class Ledger {
     }
 
     // Events: schema (once per block), then realm, membership and dependencies.
-    if (c.events === undefined) {
+    if (c.facts === undefined) {
       try {
-        c.events = blockEvents(block, { trusted: c.checked === true });
+        c.facts = BlockFacts.of(blockEvents(block, { trusted: c.checked === true }));
       } catch (err) {
         if (err instanceof LedgerError) return err;
         throw err;
       }
     }
-    const events = c.events;
+    const facts = c.facts;
+    const { ids, deps, depEnds, realmEvents } = facts;
     let realm = this.#realms.get(h.realm);
-    const first = events[0];
-    const definesRealm = realm === undefined && first !== undefined && isKind(first, 'genesis');
-    if (definesRealm && isKind(first, 'genesis')) {
-      if (realmIdOf(first.body) !== h.realm) {
+    const first = realmEvents[0];
+    const genesis =
+      first !== undefined && first.seq === h.first && isKind(first, 'genesis') ? first : undefined;
+    const definesRealm = realm === undefined && genesis !== undefined;
+    if (definesRealm) {
+      if (realmIdOf(genesis.body) !== h.realm) {
         return new LedgerError(
           'WRONG_REALM',
-          `genesis event ${first.id} does not define realm ${h.realm}`,
+          `genesis event ${genesis.id} does not define realm ${h.realm}`,
         );
       }
-      if (!first.body.admins.includes(h.author)) {
+      if (!genesis.body.admins.includes(h.author)) {
         return new LedgerError('NOT_A_MEMBER', `realm genesis must be signed by one of its admins`);
       }
-      realm = new RealmState(first);
+      realm = new RealmState(genesis);
     }
     if (realm === undefined) {
       return new LedgerError(
@@ -450,47 +455,38 @@ export class Ledger {
         `${h.author} is not a member of closed realm "${realm.name}"`,
       );
     }
+    if (realmEvents.some((e) => e !== genesis && isKind(e, 'genesis'))) {
+      return new LedgerError('SCHEMA_VIOLATION', `a genesis event must be the first of its chain`);
+    }
     // Dependencies: earlier in the block or the batch, or held; the store is
     // asked once for all the others. The block's events join `batchEvents` as
     // they are checked (so a dep on an earlier event of the block is found
     // there), and leave it again if the block is refused.
-    const refuse = (err: LedgerError, checked: number) => {
-      for (let i = 0; i < checked; i++) batchEvents.delete(events[i]!.id);
-      return err;
-    };
-    const elsewhere: { event: EventId; dep: EventId }[] = [];
-    for (let i = 0; i < events.length; i++) {
-      const e = events[i]!;
-      if (isKind(e, 'genesis') && e !== first) {
-        return refuse(
-          new LedgerError('SCHEMA_VIOLATION', `a genesis event must be the first of its chain`),
-          i,
-        );
+    const elsewhere: number[] = [];
+    for (let i = 0, d = 0; i < ids.length; i++) {
+      for (const end = depEnds[i]!; d < end; d++) {
+        const dep = deps[d]!;
+        if (!batchEvents.has(dep) && !this.#inFlight.events.has(dep)) elsewhere.push(i, d);
       }
-      for (const dep of e.deps) {
-        if (!batchEvents.has(dep) && !this.#inFlight.events.has(dep)) {
-          elsewhere.push({ event: e.id, dep });
-        }
-      }
-      batchEvents.add(e.id);
+      batchEvents.add(ids[i]!);
     }
     if (elsewhere.length > 0) {
-      const held = await this.store.hasEvents(elsewhere.map((x) => x.dep));
-      const missing = elsewhere.find((_, i) => !held[i]);
-      if (missing !== undefined) {
-        return refuse(
-          new LedgerError(
-            'UNKNOWN_DEPENDENCY',
-            `event ${missing.event} depends on unknown event ${missing.dep}`,
-          ),
-          events.length,
+      const held = await this.store.hasEvents(
+        elsewhere.filter((_, k) => k % 2 === 1).map((d) => deps[d]!),
+      );
+      const missing = held.indexOf(false);
+      if (missing !== -1) {
+        for (const id of ids) batchEvents.delete(id);
+        return new LedgerError(
+          'UNKNOWN_DEPENDENCY',
+          `event ${ids[elsewhere[2 * missing]!]!} depends on unknown event ${deps[elsewhere[2 * missing + 1]!]!}`,
         );
       }
     }
 
     // Admit.
     if (definesRealm) this.#realms.set(h.realm, realm);
-    for (const e of events) this.#applyRealmEvent(e);
+    for (const e of realmEvents) this.#applyRealmEvent(e);
     heads.set(chainKey(h.realm, h.author), {
       realm: h.realm,
       author: h.author,

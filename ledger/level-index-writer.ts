@@ -1,7 +1,6 @@
 import type { Level } from 'level';
 import type { SignedBlock } from './block.js';
-import type { LedgerEvent } from './event.js';
-import { genotypesOf } from './event-index.js';
+import type { BlockFacts } from './block-facts.js';
 import { frameBlock, joinedEventIds } from './level-block-frame.js';
 import {
   key,
@@ -33,6 +32,7 @@ class Groups {
   #next: Int32Array;
   #index: Uint16Array;
   #used = 0;
+  #list = Buffer.allocUnsafe(64);
 
   constructor(capacity: number) {
     this.#next = new Int32Array(capacity);
@@ -65,15 +65,21 @@ class Groups {
     return this.#sizes[group]!;
   }
 
-  /** Group `group`'s event indexes as big-endian u16 values: an index entry's value. */
+  /**
+   * Group `group`'s event indexes as big-endian u16 values: an index entry's
+   * value, in a buffer shared by every call (a write batch copies what it is
+   * given on `put`).
+   */
   u16List(group: number): Buffer {
-    const out = Buffer.allocUnsafe(this.#sizes[group]! * 2);
+    const size = this.#sizes[group]! * 2;
+    if (this.#list.length < size)
+      this.#list = Buffer.allocUnsafe(Math.max(size, 2 * this.#list.length));
     let at = 0;
     for (let slot = this.#first[group]!; slot !== -1; slot = this.#next[slot]!) {
-      out.writeUInt16BE(this.#index[slot]!, at);
+      this.#list.writeUInt16BE(this.#index[slot]!, at);
       at += 2;
     }
-    return out;
+    return this.#list.subarray(0, size);
   }
 
   #grow(): void {
@@ -100,7 +106,7 @@ class Groups {
 export function putBlock(
   batch: Batch,
   block: SignedBlock,
-  events: readonly LedgerEvent[],
+  facts: BlockFacts,
   position: number,
   grow: (name: string, n: number) => void,
 ): void {
@@ -114,24 +120,23 @@ export function putBlock(
   batch.put(key(Table.chains, [realm, author], [seq]), pos);
   batch.put(key(Table.realms, [realm], [position]), EMPTY);
   batch.put(key(Table.authors, [author], [position]), Buffer.from(realm, 'hex'));
-  grow(sizeName('R', realm), events.length);
-  grow(sizeName('A', author), events.length);
+  const n = facts.count;
+  grow(sizeName('R', realm), n);
+  grow(sizeName('A', author), n);
 
-  const n = events.length;
   const eventKey = Buffer.allocUnsafe(33);
   eventKey[0] = Table.events;
   const eventValue = Buffer.allocUnsafe(10);
   pos.copy(eventValue, 0);
   const byKind = new Groups(n);
   const byGenotype = new Groups(n);
-  for (let i = 0; i < n; i++) {
-    const e = events[i]!;
+  const { kinds, genotypes, genotypeEnds } = facts;
+  for (let i = 0, g = 0; i < n; i++) {
     ids.copy(eventKey, 1, 32 * i, 32 * i + 32);
     eventValue.writeUInt16BE(i, 8);
     batch.put(eventKey, eventValue);
-    byKind.add(e.kind, i);
-    const genotypes = genotypesOf(e);
-    for (let g = 0; g < genotypes.length; g++) byGenotype.add(genotypes[g]!, i);
+    byKind.add(kinds[i]!, i);
+    for (const end = genotypeEnds[i]!; g < end; g++) byGenotype.add(genotypes[g]!, i);
   }
   // Kind and genotype entries are per block: one entry lists the block's
   // matching event indexes, so a genotype named by a mutation and then by

@@ -3,8 +3,8 @@ import { bufferView, isIdHex } from '../crypto/index.js';
 import type { BlockId, EventId, PublicKey, RealmId } from '../crypto/index.js';
 import type { ChainHead, InclusionProof, SignedBlock } from './block.js';
 import { LedgerError } from './errors.js';
-import type { LedgerEvent } from './event.js';
-import { eventsOfBlock } from './event-index.js';
+import { factsOfBlock } from './block-facts.js';
+import type { BlockFacts } from './block-facts.js';
 import { blockOf, bytesOf, LevelBlockReader } from './level-block-reader.js';
 import { putBlock } from './level-index-writer.js';
 import {
@@ -48,7 +48,7 @@ type Db = Level<Uint8Array, Uint8Array>;
 /** An `append` call waiting for its write. */
 interface PendingAppend {
   readonly blocks: readonly SignedBlock[];
-  readonly decoded: readonly (readonly LedgerEvent[] | undefined)[] | undefined;
+  readonly facts: readonly (BlockFacts | undefined)[] | undefined;
   readonly resolve: () => void;
   readonly reject: (err: unknown) => void;
 }
@@ -195,10 +195,10 @@ export class LevelStore implements EventStore {
 
   /**
    * Appends blocks in one atomic, durable write; blocks already held are
-   * skipped. `decoded[i]`, when given, holds the events of `blocks[i]`
-   * already decoded (by the validator), which spares decoding them again for
-   * the genotype index; otherwise they are decoded here, and a block whose
-   * events do not decode rejects the whole call with `SCHEMA_VIOLATION`.
+   * skipped. `facts[i]`, when given, holds the facts of `blocks[i]`'s events
+   * as the validator found them, which spares decoding them again for the
+   * indexes; otherwise they are decoded here, and a block whose events do
+   * not decode rejects the whole call with `SCHEMA_VIOLATION`.
    *
    * Calls made while a write is in flight are committed together in the
    * next write (group commit: one fsync for all of them); each call still
@@ -206,11 +206,11 @@ export class LevelStore implements EventStore {
    */
   append(
     blocks: readonly SignedBlock[],
-    decoded?: readonly (readonly LedgerEvent[] | undefined)[],
+    facts?: readonly (BlockFacts | undefined)[],
   ): Promise<void> {
     if (this.#closed) return Promise.reject(this.#closedError());
     return new Promise<void>((resolve, reject) => {
-      this.#queue.push({ blocks, decoded, resolve, reject });
+      this.#queue.push({ blocks, facts, resolve, reject });
       this.#draining ??= this.#drain();
     });
   }
@@ -233,7 +233,7 @@ export class LevelStore implements EventStore {
       for (const call of group) call.reject(err);
       return;
     }
-    const fresh: { block: SignedBlock; events: readonly LedgerEvent[] }[] = [];
+    const fresh: { block: SignedBlock; facts: BlockFacts }[] = [];
     const accepted: PendingAppend[] = [];
     const seen = new Set<BlockId>();
     let at = 0;
@@ -247,7 +247,7 @@ export class LevelStore implements EventStore {
         call.blocks.forEach((block, i) => {
           if (heldHere[i] !== undefined || seen.has(block.id) || mineIds.has(block.id)) return;
           mineIds.add(block.id);
-          mine.push({ block, events: eventsOfBlock(block, call.decoded?.[i]) });
+          mine.push({ block, facts: factsOfBlock(block, call.facts?.[i]) });
         });
         for (const id of mineIds) seen.add(id);
         fresh.push(...mine);
@@ -265,7 +265,7 @@ export class LevelStore implements EventStore {
   }
 
   /** One atomic, durable batch holding `fresh` blocks and their index entries. */
-  async #write(fresh: readonly { block: SignedBlock; events: readonly LedgerEvent[] }[]) {
+  async #write(fresh: readonly { block: SignedBlock; facts: BlockFacts }[]) {
     // No closed check here: calls accepted before close() are written, and close() waits.
     const heads = new Map<string, ChainHead | null>();
     for (const { block } of fresh) {
@@ -279,9 +279,9 @@ export class LevelStore implements EventStore {
     const grow = (name: string, n: number) => sizes.set(name, (sizes.get(name) ?? 0) + n);
     let position = this.#nextPosition;
     let eventCount = this.#eventCount;
-    for (const { block, events } of fresh) {
+    for (const { block, facts } of fresh) {
       try {
-        putBlock(batch, block, events, position, grow);
+        putBlock(batch, block, facts, position, grow);
       } catch (err) {
         await batch.close();
         throw err;
@@ -293,7 +293,7 @@ export class LevelStore implements EventStore {
         heads.set(ck, { realm, author, seq, id: block.id, nextEvent: first + count });
       }
       position += 1;
-      eventCount += events.length;
+      eventCount += facts.count;
     }
     for (const [ck, head] of heads) {
       if (head !== null && head !== this.#heads.get(ck)) {

@@ -1,8 +1,11 @@
 import type { BlockId, EventId, GenotypeId, PublicKey, RealmId } from '../crypto/index.js';
+import { blockEvents } from './block.js';
 import type { ChainHead, SignedBlock } from './block.js';
+import { factsOfBlock } from './block-facts.js';
+import type { BlockFacts } from './block-facts.js';
 import { LedgerError } from './errors.js';
 import type { LedgerEvent } from './event.js';
-import { eventsOfBlock, genotypesOf, matchesQuery } from './event-index.js';
+import { genotypesOf, matchesQuery } from './event-index.js';
 import { settledNow } from './store.js';
 import type { BlockRange, EventQuery, EventStore, StoreCounts, StoredEvent } from './store.js';
 
@@ -51,29 +54,33 @@ export class MemoryStore implements EventStore {
   }
 
   /**
-   * Appends blocks all-or-none. `decoded[i]`, when given, holds the events of
-   * `blocks[i]` already decoded (by the validator), which spares decoding them
-   * again; otherwise they are decoded here, and a block whose events do not
-   * decode rejects the whole call with `SCHEMA_VIOLATION`.
+   * Appends blocks all-or-none. `facts[i]`, when given, holds the facts of
+   * `blocks[i]`'s events as the validator found them: the events, which this
+   * store keeps whole, are then read as stored records are (in place, not
+   * validated again); otherwise they are decoded and validated here, and a
+   * block whose events do not decode rejects the whole call with
+   * `SCHEMA_VIOLATION`.
    */
   append(
     blocks: readonly SignedBlock[],
-    decoded?: readonly (readonly LedgerEvent[] | undefined)[],
+    facts?: readonly (BlockFacts | undefined)[],
   ): Promise<void> {
-    return this.#run(() => this.#appendNow(blocks, decoded));
+    return this.#run(() => this.#appendNow(blocks, facts));
   }
 
-  #appendNow(
-    blocks: readonly SignedBlock[],
-    decoded?: readonly (readonly LedgerEvent[] | undefined)[],
-  ): void {
+  #appendNow(blocks: readonly SignedBlock[], facts?: readonly (BlockFacts | undefined)[]): void {
     // Decode everything first: nothing is changed unless every block decodes.
     const fresh: { block: SignedBlock; events: readonly LedgerEvent[] }[] = [];
     const seen = new Set<BlockId>();
     blocks.forEach((block, i) => {
       if (this.#blockIds.has(block.id) || seen.has(block.id)) return;
       seen.add(block.id);
-      fresh.push({ block, events: eventsOfBlock(block, decoded?.[i]) });
+      const given = facts?.[i];
+      if (given === undefined) fresh.push({ block, events: blockEvents(block) });
+      else {
+        factsOfBlock(block, given);
+        fresh.push({ block, events: blockEvents(block, { trusted: true }) });
+      }
     });
     for (const { block, events } of fresh) this.#insert(block, events);
   }

@@ -3,6 +3,7 @@ import { encodeCanonical } from '../crypto/index.js';
 import type { EventId, GenotypeId, PublicKey, RealmId } from '../crypto/index.js';
 import { storedChainBytes } from './block-bytes.js';
 import { blockEvents } from './block.js';
+import { BlockFacts } from './block-facts.js';
 import type { SignedBlock } from './block.js';
 import type { EventQuery, EventStore } from './store.js';
 import {
@@ -101,13 +102,13 @@ export function describeEventStoreConformance(
       await s2.close();
     });
 
-    it('indexes events given decoded as it indexes the ones it decodes', async () => {
+    it('indexes events given their facts as it indexes the ones it decodes', async () => {
       const { blocks, expected } = sampleWorld();
       const s = await fresh();
-      // Every other block comes with its events, as the validator hands them over.
+      // Every other block comes with its events' facts, as the validator hands them over.
       await s.append(
         blocks,
-        blocks.map((b, i) => (i % 2 === 0 ? blockEvents(b) : undefined)),
+        blocks.map((b, i) => (i % 2 === 0 ? BlockFacts.of(blockEvents(b)) : undefined)),
       );
       expect(ids(await collect(s.events()))).toEqual(expected.map((e) => e.id));
       for (const query of [{ genotype: genotype(4) }, { kind: 'seed' }] as EventQuery[]) {
@@ -119,7 +120,10 @@ export function describeEventStoreConformance(
       const { blocks } = sampleWorld();
       const s = await fresh();
       await expect(
-        s.append([blocks[0]!, blocks[1]!], [blockEvents(blocks[0]!), blockEvents(blocks[0]!)]),
+        s.append(
+          [blocks[0]!, blocks[1]!],
+          [BlockFacts.of(blockEvents(blocks[0]!)), BlockFacts.of(blockEvents(blocks[0]!))],
+        ),
       ).rejects.toMatchObject({ code: 'SCHEMA_VIOLATION' });
       expect(await s.counts()).toEqual({ blocks: 0, events: 0 });
     });

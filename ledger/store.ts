@@ -1,5 +1,6 @@
 import type { BlockId, EventId, GenotypeId, PublicKey, RealmId } from '../crypto/index.js';
 import type { ChainHead, InclusionProof, SignedBlock } from './block.js';
+import type { BlockFacts } from './block-facts.js';
 import type { LedgerEvent } from './event.js';
 
 /** An event as the store returns it: the event, and where it sits. */
@@ -82,13 +83,13 @@ export interface StoreCounts {
 export interface EventStore {
   /**
    * Appends validated blocks atomically; blocks already held are skipped.
-   * Resolves when durable. `decoded[i]`, when given, holds the events of
-   * `blocks[i]` as the validator decoded them, so the store need not decode
-   * them again for its indexes.
+   * Resolves when durable. `facts[i]`, when given, holds the facts of
+   * `blocks[i]`'s events as the validator found them, so the store need not
+   * decode them again for its indexes.
    */
   append(
     blocks: readonly SignedBlock[],
-    decoded?: readonly (readonly LedgerEvent[] | undefined)[],
+    facts?: readonly (BlockFacts | undefined)[],
   ): Promise<void>;
   hasBlock(id: BlockId): Promise<boolean>;
   getBlock(id: BlockId): Promise<SignedBlock | undefined>;

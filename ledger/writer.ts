@@ -2,7 +2,9 @@ import type { EventId, Identity, RealmId } from '../crypto/index.js';
 import { idFromBytes, idToBytes } from '../crypto/index.js';
 import { sealBlock } from './block.js';
 import type { ChainHead, SignedBlock } from './block.js';
-import type { EventDraft, EventSink, LedgerEvent } from './event.js';
+import { BlockFacts } from './block-facts.js';
+import type { RealmEvent } from './block-facts.js';
+import type { EventDraft, EventSink } from './event.js';
 import { LedgerError } from './errors.js';
 import type { Ledger } from './ledger.js';
 import { encodeRecord, eventIdBytes } from './record.js';
@@ -31,12 +33,12 @@ export class LedgerWriter implements EventSink {
   #head: ChainHead | undefined;
   #nextEvent: number;
   #records: Uint8Array[] = [];
-  #ids: EventId[] = [];
   /** This block's raw ids laid end to end (a new buffer each block: the block keeps it). */
   #idBytes: Buffer;
-  #events: LedgerEvent[] = [];
+  /** This block's events as the ledger and the store's indexes take them. */
+  #facts = new BlockFacts();
   #appending: Promise<void> = Promise.resolve();
-  #queue: { block: SignedBlock; events: LedgerEvent[] }[] = [];
+  #queue: { block: SignedBlock; facts: BlockFacts }[] = [];
   #inFlight = 0;
   #draining = false;
   #waiters: (() => void)[] = [];
@@ -76,24 +78,28 @@ export class LedgerWriter implements EventSink {
       record,
     );
     const id = idFromBytes<EventId>(raw);
-    // The event as the store will index it, built from the typed draft: our
-    // own events are not decoded again (strangers' always are).
-    this.#events.push({
-      id,
-      realm: this.realm,
-      author: this.#identity.publicKey,
-      seq: this.#nextEvent,
-      v: codecOf(draft.kind)!.version,
-      kind: draft.kind,
-      deps: draft.deps,
-      body: draft.body,
-      known: true,
-    } as LedgerEvent);
+    const codec = codecOf(draft.kind)!;
+    // The event's facts, taken from the typed draft: our own events are not
+    // decoded again (strangers' always are).
+    const realmEvent =
+      draft.kind === 'genesis' || draft.kind === 'membership'
+        ? ({
+            id,
+            realm: this.realm,
+            author: this.#identity.publicKey,
+            seq: this.#nextEvent,
+            v: codec.version,
+            kind: draft.kind,
+            deps: draft.deps,
+            body: draft.body,
+            known: true,
+          } as RealmEvent)
+        : undefined;
+    this.#idBytes.set(raw, 32 * this.#facts.count);
+    this.#facts.add(id, draft.kind, draft.deps, codec.genotypes(draft.body), realmEvent);
     this.#nextEvent++;
     this.#emitted++;
     this.#records.push(record);
-    this.#idBytes.set(raw, 32 * this.#ids.length);
-    this.#ids.push(id);
     if (this.#records.length >= this.#blockSize) this.#seal();
     return id;
   }
@@ -105,10 +111,10 @@ export class LedgerWriter implements EventSink {
       this.realm,
       this.#head,
       this.#records,
-      this.#ids,
-      this.#idBytes.subarray(0, 32 * this.#ids.length),
+      this.#facts.ids,
+      this.#idBytes.subarray(0, 32 * this.#facts.count),
     );
-    const events = this.#events;
+    const facts = this.#facts;
     this.#head = {
       realm: this.realm,
       author: this.#identity.publicKey,
@@ -117,10 +123,9 @@ export class LedgerWriter implements EventSink {
       nextEvent: block.header.first + block.header.count,
     };
     this.#records = [];
-    this.#ids = [];
     this.#idBytes = Buffer.allocUnsafe(32 * this.#blockSize);
-    this.#events = [];
-    this.#queue.push({ block, events });
+    this.#facts = new BlockFacts();
+    this.#queue.push({ block, facts });
     if (!this.#draining) this.#appending = this.#drain();
   }
 
@@ -134,10 +139,10 @@ export class LedgerWriter implements EventSink {
       while (this.#queue.length > 0 && this.#failure === undefined) {
         const batch = this.#queue.splice(0);
         this.#inFlight = batch.length;
-        const decoded = new Map(batch.map((b) => [b.block.id, b.events]));
+        const facts = new Map(batch.map((b) => [b.block.id, b.facts]));
         const report = await this.#ledger.ingest(
           batch.map((b) => b.block),
-          { trusted: true, decoded },
+          { trusted: true, facts },
         );
         const rejection = report.rejected[0];
         if (rejection !== undefined) {
