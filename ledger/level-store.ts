@@ -21,6 +21,7 @@ import {
   writeU64,
 } from './level-layout.js';
 import { blockBytesOf } from './block-bytes.js';
+import { RecentBlocks } from './recent-blocks.js';
 import { settledNow } from './store.js';
 import type {
   BlockInfo,
@@ -109,6 +110,8 @@ export class LevelStore implements EventStore {
   readonly #queue: PendingAppend[] = [];
   #draining: Promise<void> | undefined;
   readonly #reader: LevelBlockReader;
+  /** The blocks appended last, as bytes: {@link blockBytes} from there reads nothing back. */
+  readonly #recent: RecentBlocks;
   /** Meta writes, one after the other: each replaces all chunks of its name. */
   #metaWrites: Promise<unknown> = Promise.resolve();
   #closed = false;
@@ -126,6 +129,7 @@ export class LevelStore implements EventStore {
     this.#eventCount = state.eventCount;
     this.#sizes = state.sizes;
     this.#reader = new LevelBlockReader(db);
+    this.#recent = new RecentBlocks(state.nextPosition);
   }
 
   /**
@@ -315,6 +319,10 @@ export class LevelStore implements EventStore {
     await batch.write({ sync: this.#sync });
 
     // Durable: now the in-memory view may move on.
+    this.#recent.add(
+      this.#nextPosition,
+      fresh.map((f) => f.block),
+    );
     this.#nextPosition = position;
     this.#eventCount = eventCount;
     for (const [name, total] of totals) this.#sizes.set(name, total);
@@ -454,6 +462,13 @@ export class LevelStore implements EventStore {
       return;
     }
     const from = Math.max(0, Math.ceil(range.fromPosition ?? 0));
+    // A reader that follows the log's end (a node's live projection) gets
+    // the blocks appended lately from memory, reading none back.
+    const recent = this.#recent.from(from);
+    if (recent !== undefined) {
+      yield* recent;
+      return;
+    }
     for await (const stored of this.#reader.scan(from)) yield bytesOf(stored);
   }
 
