@@ -110,7 +110,7 @@ export class LevelStore implements EventStore {
   readonly #queue: PendingAppend[] = [];
   #draining: Promise<void> | undefined;
   readonly #reader: LevelBlockReader;
-  /** The blocks appended last, as bytes: {@link blockBytes} from there reads nothing back. */
+  /** The blocks appended last, as bytes (see {@link recentBlockBytes}). */
   readonly #recent: RecentBlocks;
   /** Meta writes, one after the other: each replaces all chunks of its name. */
   #metaWrites: Promise<unknown> = Promise.resolve();
@@ -462,14 +462,12 @@ export class LevelStore implements EventStore {
       return;
     }
     const from = Math.max(0, Math.ceil(range.fromPosition ?? 0));
-    // A reader that follows the log's end (a node's live projection) gets
-    // the blocks appended lately from memory, reading none back.
-    const recent = this.#recent.from(from);
-    if (recent !== undefined) {
-      yield* recent;
-      return;
-    }
     for await (const stored of this.#reader.scan(from)) yield bytesOf(stored);
+  }
+
+  recentBlockBytes(fromPosition: number): readonly StoredBlockBytes[] | undefined {
+    this.#open();
+    return this.#recent.from(Math.max(0, Math.ceil(fromPosition)));
   }
 
   async *chain(realm: RealmId, author: PublicKey, fromSeq = 0): AsyncIterable<SignedBlock> {
