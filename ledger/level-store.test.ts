@@ -67,6 +67,31 @@ describe('LevelStore', () => {
     await expect(store.compact()).rejects.toMatchObject({ code: 'STORE_UNAVAILABLE' });
   });
 
+  it('keeps the blocks it appended last in memory, as the bytes it reads back from disk', async () => {
+    const { blocks } = sampleWorld();
+    const dir = await tempDir();
+    let store = await LevelStore.open(dir, { sync: false });
+    const stored = (from: number) => collect(store.blockBytes({ fromPosition: from }));
+    expect(store.recentBlockBytes(0)).toEqual([]);
+    await store.append(blocks.slice(0, 2));
+    await store.append(blocks.slice(2, 4));
+    for (const from of [0, 1, 3, 4, 9])
+      expect(store.recentBlockBytes(from)).toEqual(await stored(from));
+    await store.close();
+    expect(() => store.recentBlockBytes(0)).toThrow(
+      expect.objectContaining({ code: 'STORE_UNAVAILABLE' }),
+    );
+    // Reopened: only what it appends from now on is in memory.
+    store = await LevelStore.open(dir, { sync: false });
+    expect(store.recentBlockBytes(3)).toBeUndefined();
+    expect(store.recentBlockBytes(4)).toEqual([]);
+    await store.append(blocks.slice(4));
+    expect(store.recentBlockBytes(3)).toBeUndefined();
+    expect(store.recentBlockBytes(4)!.map((b) => b.id)).toEqual(blocks.slice(4).map((b) => b.id));
+    for (const from of [4, 5, 6]) expect(store.recentBlockBytes(from)).toEqual(await stored(from));
+    await store.close();
+  });
+
   it('rejects operations after close', async () => {
     const store = await LevelStore.open(await tempDir());
     await store.close();

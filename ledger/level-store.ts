@@ -21,6 +21,7 @@ import {
   writeU64,
 } from './level-layout.js';
 import { blockBytesOf } from './block-bytes.js';
+import { RecentBlocks } from './recent-blocks.js';
 import { settledNow } from './store.js';
 import type {
   BlockInfo,
@@ -109,6 +110,8 @@ export class LevelStore implements EventStore {
   readonly #queue: PendingAppend[] = [];
   #draining: Promise<void> | undefined;
   readonly #reader: LevelBlockReader;
+  /** The blocks appended last, as bytes (see {@link recentBlockBytes}). */
+  readonly #recent: RecentBlocks;
   /** Meta writes, one after the other: each replaces all chunks of its name. */
   #metaWrites: Promise<unknown> = Promise.resolve();
   #closed = false;
@@ -126,6 +129,7 @@ export class LevelStore implements EventStore {
     this.#eventCount = state.eventCount;
     this.#sizes = state.sizes;
     this.#reader = new LevelBlockReader(db);
+    this.#recent = new RecentBlocks(state.nextPosition);
   }
 
   /**
@@ -315,6 +319,10 @@ export class LevelStore implements EventStore {
     await batch.write({ sync: this.#sync });
 
     // Durable: now the in-memory view may move on.
+    this.#recent.add(
+      this.#nextPosition,
+      fresh.map((f) => f.block),
+    );
     this.#nextPosition = position;
     this.#eventCount = eventCount;
     for (const [name, total] of totals) this.#sizes.set(name, total);
@@ -455,6 +463,11 @@ export class LevelStore implements EventStore {
     }
     const from = Math.max(0, Math.ceil(range.fromPosition ?? 0));
     for await (const stored of this.#reader.scan(from)) yield bytesOf(stored);
+  }
+
+  recentBlockBytes(fromPosition: number): readonly StoredBlockBytes[] | undefined {
+    this.#open();
+    return this.#recent.from(Math.max(0, Math.ceil(fromPosition)));
   }
 
   async *chain(realm: RealmId, author: PublicKey, fromSeq = 0): AsyncIterable<SignedBlock> {

@@ -125,6 +125,15 @@ export interface EventStore {
    * blocks as bytes (`storedBlockBytes` converts {@link blocks} for the others).
    */
   blockBytes?(range?: BlockRange): AsyncIterable<StoredBlockBytes>;
+  /**
+   * The blocks from log position `fromPosition` to the end as bytes, read
+   * from memory, when the store still keeps every one of them there (it
+   * keeps the blocks it appended last); undefined otherwise. Offered by the
+   * level store: a reader that follows the log's end (a node's live
+   * projection) reads nothing back from disk. {@link blockBytes} reads what
+   * is stored.
+   */
+  recentBlockBytes?(fromPosition: number): readonly StoredBlockBytes[] | undefined;
   /** An author's blocks in a realm from `fromSeq`, in chain order. */
   chain(realm: RealmId, author: PublicKey, fromSeq?: number): AsyncIterable<SignedBlock>;
   /**

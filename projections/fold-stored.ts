@@ -43,6 +43,22 @@ export function defaultWorkers(): number {
   return Math.max(0, Math.min(2, availableParallelism() - 2));
 }
 
+/**
+ * The stored blocks from log position `from` on: from the store's memory
+ * when it still keeps them all there (a catch-up that follows the log's
+ * end: the blocks were appended a moment ago), else read from the store,
+ * {@link READ_AHEAD} reads ahead.
+ */
+function blocksFrom(
+  store: EventStore,
+  from: number,
+): Iterable<StoredBlockBytes> | AsyncIterable<StoredBlockBytes> {
+  return (
+    store.recentBlockBytes?.(from) ??
+    readAhead(storedBlockBytes(store, { fromPosition: from }), READ_AHEAD)
+  );
+}
+
 /** About how many events the blocks from log position `from` on hold. */
 async function eventsFrom(store: EventStore, from: number): Promise<number> {
   const { blocks, events } = await store.counts();
@@ -59,8 +75,10 @@ function cacheSlots(events: number): number {
  * order, and calls `advance` with the new watermark and the events folded
  * after each batch (so that an abort or a failure leaves a watermark that
  * matches the state).
- * Blocks are read ahead, decoded in batches (on worker threads for large
- * catch-ups) and folded on this thread, batch after batch in log order:
+ * Blocks are taken from the store's memory when it still keeps them (see
+ * `EventStore.recentBlockBytes`), else read ahead; decoded in batches (on
+ * worker threads for large catch-ups) and folded on this thread, batch
+ * after batch in log order:
  * the state is the one folding every event with `evolve` gives. Returns the
  * events folded. Throws `ABORTED`, or `SCHEMA_VIOLATION` for a damaged store.
  */
@@ -110,8 +128,7 @@ export async function foldStoredBlocks(
   };
 
   try {
-    const source = readAhead(storedBlockBytes(store, { fromPosition: from.position }), READ_AHEAD);
-    for await (const block of source) {
+    for await (const block of blocksFrom(store, from.position)) {
       if (signal?.aborted) throw new ProjectionError('ABORTED', 'projection build aborted');
       if (realms === undefined || realms.has(block.realm)) {
         blocks.push(block);

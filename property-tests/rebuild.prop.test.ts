@@ -5,7 +5,13 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { EventId, GenotypeId, RealmId } from '../crypto/index.js';
 import { blockEvents, storedBlockBytes } from '../ledger/index.js';
-import type { EventDraft, EventStore, LedgerEvent, StoredBlockBytes } from '../ledger/index.js';
+import type {
+  EventDraft,
+  EventStore,
+  LedgerEvent,
+  SignedBlock,
+  StoredBlockBytes,
+} from '../ledger/index.js';
 import {
   bob,
   ChainBuilder,
@@ -287,6 +293,68 @@ describe('rebuilding projections from a store in batches', () => {
       ),
       fcParams({ numRuns: 10 }),
     );
+  });
+});
+
+describe('a live projection caught up in steps', () => {
+  it('equals a rebuild, whatever the steps, realms and reopens of its level store', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'evoledger-steps-'));
+    let n = 0;
+    try {
+      await fc.assert(
+        fc.asyncProperty(
+          experiment,
+          fc.array(fc.nat({ max: 4 }), { minLength: 1, maxLength: 12 }),
+          fc.nat({ max: 12 }),
+          fc.boolean(),
+          async (x, steps, reopenAt, scoped) => {
+            const memory = await storeOf(x);
+            const other = await partitionedExperiment({ ...x, seed: x.seed + 1 });
+            const blocks: SignedBlock[] = [];
+            for await (const b of memory.blocks()) blocks.push(b);
+            // A second realm, its blocks between the first's.
+            const others: SignedBlock[] = [];
+            for await (const b of other.store.blocks()) others.push(b);
+            const log = blocks.flatMap((b, i) => (i % 2 === 0 ? [b, ...others.splice(0, 2)] : [b]));
+            log.push(...others);
+            const realm = blocks[0]!.header.realm;
+            const realms = scoped ? new Set<RealmId>([realm]) : undefined;
+            const path = join(dir, `store-${n++}`);
+            let store = await LevelStore.open(path, { sync: false });
+            const live = LiveProjection.empty(realms);
+            let at = 0;
+            for (const [i, step] of [...steps, log.length].entries()) {
+              // Appended in calls of one or two blocks, caught up after `step` blocks.
+              const end = Math.min(log.length, at + step);
+              while (at < end) {
+                const next = Math.min(end, at + 2);
+                await store.append(log.slice(at, next));
+                at = next;
+              }
+              if (i === reopenAt) {
+                // Reopened: the blocks appended before are read back from disk.
+                await store.close();
+                store = await LevelStore.open(path, { sync: false });
+              }
+              await live.catchUp(store);
+            }
+            const rebuilt = await LiveProjection.open(store, { cache: false, workers: 0 });
+            const mine: LedgerEvent[] = [];
+            for await (const e of store.events(scoped ? { realm } : {})) mine.push(e);
+            expect(live.hash()).toBe(await projectionHashOf(mine));
+            if (!scoped) {
+              expect(live.hash()).toBe(rebuilt.hash());
+              expect(comparable(live.state)).toEqual(comparable(rebuilt.state));
+            }
+            expect(await live.catchUp(store)).toBe(0);
+            await store.close();
+          },
+        ),
+        fcParams({ numRuns: 15 }),
+      );
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
 
