@@ -462,24 +462,26 @@ export class Ledger {
     // asked once for all the others. The block's events join `batchEvents` as
     // they are checked (so a dep on an earlier event of the block is found
     // there), and leave it again if the block is refused.
-    const elsewhere: number[] = [];
+    // Deps found neither in the batch nor in flight: which event, which dep.
+    const askEvents: number[] = [];
+    const askDeps: EventId[] = [];
     for (let i = 0, d = 0; i < ids.length; i++) {
       for (const end = depEnds[i]!; d < end; d++) {
         const dep = deps[d]!;
-        if (!batchEvents.has(dep) && !this.#inFlight.events.has(dep)) elsewhere.push(i, d);
+        if (!batchEvents.has(dep) && !this.#inFlight.events.has(dep)) {
+          askEvents.push(i);
+          askDeps.push(dep);
+        }
       }
       batchEvents.add(ids[i]!);
     }
-    if (elsewhere.length > 0) {
-      const held = await this.store.hasEvents(
-        elsewhere.filter((_, k) => k % 2 === 1).map((d) => deps[d]!),
-      );
-      const missing = held.indexOf(false);
+    if (askDeps.length > 0) {
+      const missing = (await this.store.hasEvents(askDeps)).indexOf(false);
       if (missing !== -1) {
         for (const id of ids) batchEvents.delete(id);
         return new LedgerError(
           'UNKNOWN_DEPENDENCY',
-          `event ${ids[elsewhere[2 * missing]!]!} depends on unknown event ${deps[elsewhere[2 * missing + 1]!]!}`,
+          `event ${ids[askEvents[missing]!]!} depends on unknown event ${askDeps[missing]!}`,
         );
       }
     }
