@@ -15,6 +15,7 @@ import { BlockFacts } from '../ledger/block-facts.js';
 import { LevelStore } from '../ledger/level-store.js';
 import { MemoryStore } from '../ledger/memory-store.js';
 import type { EventStore } from '../ledger/store.js';
+import { cpuClock } from './report.js';
 import {
   alice,
   ChainBuilder,
@@ -48,11 +49,10 @@ const events = blocks.length * perBlock;
 const rows: { what: string; seconds: number; perSecond: number; perCpuSecond: number }[] = [];
 async function measure(what: string, count: number, run: () => Promise<void>): Promise<void> {
   const start = performance.now();
-  const cpu = process.cpuUsage();
+  const cpu = cpuClock();
   await run();
   const seconds = (performance.now() - start) / 1000;
-  const used = process.cpuUsage(cpu);
-  const cpuSeconds = (used.user + used.system) / 1e6;
+  const cpuSeconds = cpu() / 1000;
   rows.push({
     what,
     seconds,

@@ -7,7 +7,7 @@ import type { EventId, GenotypeId } from '../crypto/index.js';
 import { createRealm, encodeRecord, Ledger, LevelStore, verifyStore } from '../ledger/index.js';
 import type { EventDraft } from '../ledger/index.js';
 import { logKey, Table, writeU64 } from '../ledger/level-layout.js';
-import { flag, printJson, printTable } from './report.js';
+import { cpuClock, flag, printJson, printTable } from './report.js';
 import type { Row } from './report.js';
 
 const gids = Array.from(
@@ -58,17 +58,16 @@ const rate = (n: number, seconds: number) => Math.round(n / seconds);
  */
 function timing(): (system: string, phase: string, events: number) => Row {
   const t = performance.now();
-  const cpu = process.cpuUsage();
+  const cpu = cpuClock();
   return (system, phase, events) => {
     const seconds = (performance.now() - t) / 1000;
-    const used = process.cpuUsage(cpu);
     return {
       system,
       phase,
       events,
       seconds,
       'events/s': rate(events, seconds),
-      'CPU µs/event': Number(((used.user + used.system) / events).toFixed(1)),
+      'CPU µs/event': Number(((cpu() * 1000) / events).toFixed(1)),
     };
   };
 }

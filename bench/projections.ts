@@ -25,7 +25,7 @@ import {
   startRun,
   testIdentity,
 } from '../property-tests/projections-synthetic.js';
-import { flag, printJson, printTable } from './report.js';
+import { cpuClock, flag, printJson, printTable } from './report.js';
 import type { Row } from './report.js';
 
 const MiB = 2 ** 20;
@@ -58,16 +58,16 @@ async function measured<T>(fn: () => Promise<T>): Promise<Measured<T>> {
   sample();
   const timer = setInterval(sample, 20);
   const started = performance.now();
-  const cpu = process.cpuUsage();
+  const cpu = cpuClock();
   try {
     const value = await fn();
     const ms = performance.now() - started;
-    const used = process.cpuUsage(cpu);
+    const cpuMs = cpu();
     sample();
     return {
       value,
       ms,
-      cpuMs: (used.user + used.system) / 1000,
+      cpuMs,
       peakHeapMiB: peak / MiB,
       peakMemoryMiB: peakMemory / MiB,
     };
@@ -230,10 +230,9 @@ async function catchUpInSteps(store: EventStore, dir: string, rows: Row[]) {
     await target.append(pending);
     pending = [];
     const t = performance.now();
-    const c = process.cpuUsage();
+    const cpu = cpuClock();
     events += await live.catchUp(target);
-    const used = process.cpuUsage(c);
-    cpuMs += (used.user + used.system) / 1000;
+    cpuMs += cpu();
     ms += performance.now() - t;
     steps++;
   };
@@ -335,14 +334,13 @@ export async function run(args: string[]): Promise<void> {
       let intact = true;
       for (let i = 0; i < 5; i++) {
         const t = performance.now();
-        const c = process.cpuUsage();
+        const cpuMs = cpuClock();
         const l = await lineage(store, deepest, {
           verify,
           ...(projection ? { projection: live.state } : {}),
         });
         times.push(performance.now() - t);
-        const used = process.cpuUsage(c);
-        cpu.push((used.user + used.system) / 1000);
+        cpu.push(cpuMs());
         steps = l.steps.length;
         intact &&= !l.verified || l.intact;
       }

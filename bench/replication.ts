@@ -18,7 +18,7 @@ import { freePort, loopback, startNodeProcess, waitFor } from '../replication/pr
 import type { NodeProcess } from '../replication/process-kit.js';
 import type { NodeStatus } from '../replication/status.js';
 import { writeSynthetic } from '../replication/synthetic.js';
-import { flag, printJson, printTable } from './report.js';
+import { cpuClock, flag, printJson, printTable } from './report.js';
 
 const bin = resolve(import.meta.dirname, '..', '..', 'bin', 'evoledger.js');
 const exec = promisify(execFile);
@@ -142,10 +142,9 @@ async function populate(
 
 /** CPU milliseconds `fn` takes (user + system, this process; nothing else runs meanwhile). */
 async function cpuMs<T>(fn: () => T | Promise<T>): Promise<[T, number]> {
-  const before = process.cpuUsage();
+  const cpu = cpuClock();
   const result = await fn();
-  const used = process.cpuUsage(before);
-  return [result, (used.user + used.system) / 1000];
+  return [result, cpu()];
 }
 
 /**

@@ -37,6 +37,19 @@ export function printJson(name: string, figures: object): void {
   process.stdout.write(JSON.stringify({ bench: name, machine: machine(), ...figures }) + '\n');
 }
 
+/**
+ * Starts a CPU clock: the function returned gives the CPU milliseconds (user
+ * and system, every thread of this process: LevelDB's, the garbage
+ * collector's) spent since.
+ */
+export function cpuClock(): () => number {
+  const start = process.cpuUsage();
+  return () => {
+    const used = process.cpuUsage(start);
+    return (used.user + used.system) / 1000;
+  };
+}
+
 /** Reads `--name value` from args, with a default. */
 export function flag(args: readonly string[], name: string, fallback: string): string {
   const i = args.indexOf(`--${name}`);
