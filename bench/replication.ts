@@ -42,6 +42,10 @@ interface Sched {
   readonly run: number;
   readonly queued: number;
   readonly all: number;
+  /** CPU seconds of all threads spent in the kernel. */
+  readonly sys: number;
+  /** Minor page faults of all threads (first touches of memory). */
+  readonly faults: number;
 }
 
 async function schedOf(p: NodeProcess): Promise<Sched | undefined> {
@@ -49,7 +53,13 @@ async function schedOf(p: NodeProcess): Promise<Sched | undefined> {
     const [run, queued] = (await readFile(`/proc/${p.child.pid}/schedstat`, 'utf8')).split(' ');
     const stat = (await readFile(`/proc/${p.child.pid}/stat`, 'utf8')).split(') ')[1]!.split(' ');
     const ticks = Number(stat[11]) + Number(stat[12]);
-    return { run: Number(run) / 1e9, queued: Number(queued) / 1e9, all: ticks / 100 };
+    return {
+      run: Number(run) / 1e9,
+      queued: Number(queued) / 1e9,
+      all: ticks / 100,
+      sys: Number(stat[12]) / 100,
+      faults: Number(stat[7]),
+    };
   } catch {
     return undefined;
   }
@@ -64,9 +74,16 @@ async function schedOf(p: NodeProcess): Promise<Sched | undefined> {
 const schedSince = (before: (Sched | undefined)[], after: (Sched | undefined)[], seconds: number) =>
   after.map((x, i) => {
     const b = before[i];
-    if (x === undefined || b === undefined) return { cpu: NaN, all: NaN, idle: NaN };
+    if (x === undefined || b === undefined)
+      return { cpu: NaN, all: NaN, idle: NaN, sys: NaN, faults: NaN };
     const cpu = x.run - b.run;
-    return { cpu, all: x.all - b.all, idle: seconds - cpu - (x.queued - b.queued) };
+    return {
+      cpu,
+      all: x.all - b.all,
+      idle: seconds - cpu - (x.queued - b.queued),
+      sys: x.sys - b.sys,
+      faults: x.faults - b.faults,
+    };
   });
 
 const both = (xs: number[]) => xs.map((x) => x.toFixed(2)).join(' + ');
@@ -375,6 +392,16 @@ export async function run(args: string[]): Promise<void> {
         value: both(convergeSched.map((x) => x.idle)),
         goal: '',
       },
+      {
+        figure: 'two nodes: kernel CPU s, each node',
+        value: both(convergeSched.map((x) => x.sys)),
+        goal: '',
+      },
+      {
+        figure: 'two nodes: minor page faults, each node',
+        value: convergeSched.map((x) => x.faults.toLocaleString('en-US')).join(' + '),
+        goal: '',
+      },
       { figure: 'two nodes: bytes on the wire (TCP)', value: wire, goal: '' },
       { figure: 'two nodes: raw block bytes exchanged', value: raw, goal: '' },
       { figure: 'two nodes: wire / raw', value: wire / raw, goal: '≤ 1.2' },
@@ -383,8 +410,23 @@ export async function run(args: string[]): Promise<void> {
       { figure: 'catch-up: time (s)', value: catchupSeconds, goal: '' },
       { figure: 'catch-up: main-thread CPU s, server + joiner', value: both(catchupCpu), goal: '' },
       {
+        figure: 'catch-up: CPU s of all threads, server + joiner',
+        value: both(catchupSched.map((x) => x.all)),
+        goal: '',
+      },
+      {
         figure: 'catch-up: main thread idle s, server + joiner',
         value: both(catchupSched.map((x) => x.idle)),
+        goal: '',
+      },
+      {
+        figure: 'catch-up: kernel CPU s, server + joiner',
+        value: both(catchupSched.map((x) => x.sys)),
+        goal: '',
+      },
+      {
+        figure: 'catch-up: minor page faults, server + joiner',
+        value: catchupSched.map((x) => x.faults.toLocaleString('en-US')).join(' + '),
         goal: '',
       },
       {
@@ -416,6 +458,8 @@ export async function run(args: string[]): Promise<void> {
       convergeCpuSeconds: convergeCpu,
       convergeAllThreadsCpuSeconds: convergeSched.map((x) => x.all),
       convergeIdleSeconds: convergeSched.map((x) => x.idle),
+      convergeKernelCpuSeconds: convergeSched.map((x) => x.sys),
+      convergeMinorFaults: convergeSched.map((x) => x.faults),
       wireBytes: wire,
       rawBytes: raw,
       wireOverRaw: wire / raw,
@@ -424,6 +468,8 @@ export async function run(args: string[]): Promise<void> {
       catchupSeconds,
       catchupCpuSeconds: catchupCpu,
       catchupAllThreadsCpuSeconds: catchupSched.map((x) => x.all),
+      catchupKernelCpuSeconds: catchupSched.map((x) => x.sys),
+      catchupMinorFaults: catchupSched.map((x) => x.faults),
       catchupIdleSeconds: catchupSched.map((x) => x.idle),
       catchupEventsPerSecond: catchup / catchupSeconds,
       ledgerIngestEventsPerSecond: stages.ingestEventsPerSecond,
