@@ -213,6 +213,7 @@ export class Replicator extends TypedEventTarget<ReplicationEvents> {
         return {
           realm: null,
           docs: 0,
+          peakDocs: 0,
           accepted: 0,
           rejected: 0,
           more: false,

@@ -7,6 +7,8 @@ import { docKey } from './doc-key.js';
 import type { FrameChannel } from './frame-channel.js';
 import { channelPair } from './memory-channel.js';
 import { decodeMessage, encodeMessage, isSync } from './messages.js';
+import { SessionDocs } from './session-docs.js';
+import type { SessionDoc } from './session-docs.js';
 import { writeSynthetic } from './synthetic.js';
 import { blockIds, memoryPeer, syncPair, testIdentity, testRealm } from './test-kit.js';
 import type { MemoryPeer } from './test-kit.js';
@@ -229,6 +231,58 @@ const carriesBlocks = (frame: Uint8Array) => {
   const m = decodeMessage(frame);
   return isSync(m) && m.docs.some(([, x]) => Automerge.decodeSyncMessage(x).changes.length > 0);
 };
+
+describe('documents held at once', () => {
+  it('frees each document once in sync: a catch-up of 10 documents holds one at a time', async () => {
+    // Blocks of 100 events: a document of 8 is ~170 kB, about one per frame.
+    const { realm, a } = await server(100, 79);
+    const b = await memoryPeer('b');
+    const [ca, cb] = channelPair();
+    const [joined, served] = await Promise.all([
+      b.replicator.initiate(ca, 'a', realm),
+      a.replicator.respond(cb, 'b'),
+    ]);
+    expect(await blockIds(b)).toEqual(await blockIds(a));
+    expect(served?.docs).toBe(10);
+    expect(joined?.docs).toBe(10);
+    // The server frees a document once it went whole to a peer that held nothing of it.
+    expect(served?.peakDocs).toBe(1);
+    // The joiner makes a document when it arrives and frees it once applied (in sync).
+    expect(joined?.peakDocs).toBe(1);
+  });
+
+  it("absorbs a peer's acknowledgement of a freed document, and makes it again for anything else", async () => {
+    // The genesis and 7 blocks: document 0, full.
+    const { admin, realm, a } = await server(100, 7);
+    const docs = new SessionDocs({ ledger: a.ledger, realm, maxDocs: 4, theirs: new Map() });
+    const key = docKey(admin.publicKey, 0);
+    const st = (await docs.open(key))!;
+    const heads = Automerge.getHeads(st.doc);
+    expect(heads).toHaveLength(8);
+    const [sync, whole] = Automerge.generateSyncMessage(st.doc, st.sync);
+    st.sync = sync;
+    docs.sent(key, st, whole);
+    // Sent whole to a peer that holds nothing of it: freed at once.
+    expect(st.settled).toBe(true);
+    expect(docs.peak).toBe(1);
+    expect(await docs.open(key)).toBeUndefined();
+    const [peerDoc, peerSync] = Automerge.receiveSyncMessage(
+      Automerge.init(),
+      Automerge.initSyncState(),
+      whole!,
+    );
+    const [, ack] = Automerge.generateSyncMessage(peerDoc, peerSync);
+    expect(docs.absorbs(key, ack!)).toBe(true);
+    // A peer that lost it (an empty document, a fresh sync state) asks again: made anew from the store.
+    const [, again] = Automerge.generateSyncMessage(Automerge.init(), Automerge.initSyncState());
+    const revived = await docs.toApply(key, again!);
+    expect(revived).not.toBe('absorbed');
+    const doc = (revived as SessionDoc).doc;
+    expect(Automerge.getHeads(doc)).toEqual(heads);
+    docs.free();
+    Automerge.free(peerDoc);
+  });
+});
 
 describe('full duplex', () => {
   it("sends the responder's documents while the initiator's are still on their way", async () => {

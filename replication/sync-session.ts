@@ -5,7 +5,6 @@ import type { DocCache } from './doc-cache.js';
 import { parseDocKey } from './doc-key.js';
 import type { DocKey } from './doc-key.js';
 import { ReplicationError } from './errors.js';
-import { patchedBlocks } from './patched-blocks.js';
 import type { FrameChannel } from './frame-channel.js';
 import { IngestQueue } from './ingest-queue.js';
 import type { SessionSink } from './ingest-queue.js';
@@ -48,6 +47,8 @@ export interface SessionContext {
 export interface SessionOutcome {
   readonly realm: RealmId | null;
   readonly docs: number;
+  /** Most documents held in Automerge at once (each is freed once in sync). */
+  readonly peakDocs: number;
   readonly accepted: number;
   readonly rejected: number;
   /** Either side had more differing documents than one session carries: run another. */
@@ -203,9 +204,15 @@ class Session {
       const first = bucket * BLOCKS_PER_DOC;
       return (ours.get(author) ?? -1) >= first && (theirs.get(author) ?? -1) >= first;
     };
+    // A document we hold nothing of needs no first message from us: the peer sees in our
+    // manifest that we are empty and sends it whole at once; we make it when that arrives.
+    const ourOnly = (key: DocKey) => {
+      const { author, bucket } = parseDocKey(key)!;
+      return !shared(key) && (ours.get(author) ?? -1) >= bucket * BLOCKS_PER_DOC;
+    };
     // Documents are made lazily, when the sender comes to them: making one while the peer
     // ingests the previous one pipelines the two processes.
-    this.#firstPass = [...picked.filter(shared), ...picked.filter((k) => !shared(k))];
+    this.#firstPass = [...picked.filter(shared), ...picked.filter(ourOnly)];
   }
 
   /** Throws once the other loop failed (the session is being torn down). */
@@ -284,11 +291,11 @@ class Session {
       }
       const st = await this.#docs.open(key);
       this.#check();
-      if (st === undefined) continue;
+      if (st === undefined || st.settled) continue;
       const [sync, message] = Automerge.generateSyncMessage(st.doc, st.sync);
       st.sync = sync;
+      this.#docs.sent(key, st, message);
       if (message === null) continue;
-      this.#docs.remember(key, st, message);
       pack.push([key, message]);
       packBytes += message.byteLength;
       answered ||= reply;
@@ -349,18 +356,20 @@ class Session {
     if (m.more) this.#moreThere = true;
     for (const [key, message] of m.docs) {
       if (this.#docs.emptyPeerOpening(key, message)) continue;
+      // An acknowledgement of a settled document: nothing to apply, nothing to answer.
+      if (this.#docs.absorbs(key, message)) continue;
       // To be answered, once it is one of the session's documents (at most `maxDocs` are).
       if (this.#docs.defer(key, message)) {
         this.#replies.add(key);
         continue;
       }
-      const st = await this.#docs.open(key);
+      const st = await this.#docs.toApply(key, message);
       this.#check();
-      if (st === undefined) continue;
+      if (st === 'absorbed' || st === undefined) continue;
       this.#replies.add(key);
-      const patches = this.#docs.receive(key, st, message);
-      if (patches === undefined) continue;
-      for (const { seq, bytes, conflict } of patchedBlocks(key, st.doc, st.first, patches)) {
+      const blocks = this.#docs.receive(key, st, message);
+      if (blocks === undefined) continue;
+      for (const { seq, bytes, conflict } of blocks) {
         const known = await this.#docs.known(st, seq, bytes, conflict);
         this.#check();
         if (known) continue;
@@ -386,6 +395,7 @@ class Session {
     return {
       realm: this.#realm,
       docs: this.#docSet?.size ?? 0,
+      peakDocs: this.#docSet?.peak ?? 0,
       accepted: this.#queue?.accepted ?? 0,
       rejected: this.#queue?.rejected ?? 0,
       more: this.#moreHere || this.#moreThere,
