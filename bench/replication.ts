@@ -283,7 +283,8 @@ async function firstAuthor(store: LevelStore, realm: RealmId) {
  * `npm run bench -- replication [--events N] [--catchup N] [--block-size B] [--check-workers N] [--profile DIR]`:
  * two node processes over loopback TCP, each holding N events the other
  * lacks (time to converge; bytes on the wire against raw block bytes), then
- * a fresh node catching up a realm of `--catchup` events. With `--profile`,
+ * a fresh node catching up a realm of `--catchup` events, then another from
+ * the same server (which serves what it cached for the first). With `--profile`,
  * each node process writes a CPU profile and its verbose session log under DIR.
  */
 export async function run(args: string[]): Promise<void> {
@@ -370,22 +371,28 @@ export async function run(args: string[]): Promise<void> {
       start(dP, ['--realm', realm2, '--listen', loopback(portP)]),
       start(dC, ['--realm', realm2, '--bootstrap', loopback(portP)]),
     ]);
-    const t1 = performance.now();
-    const sched1 = await Promise.all([np, nc].map(schedOf));
-    await waitFor(
-      async () => realmEvents(await nc.status(), realm2) === catchup + 1,
-      1_800_000,
-      () => 'catch-up',
-      20,
-    );
-    const catchupSeconds = since(t1);
-    const catchupSched = schedSince(
-      sched1,
-      await Promise.all([np, nc].map(schedOf)),
-      catchupSeconds,
-    );
+    // Until the joiner holds the realm: seconds, and each process's CPU meanwhile.
+    const caughtUp = async (joiner: NodeProcess) => {
+      const t = performance.now();
+      const before = await Promise.all([np, joiner].map(schedOf));
+      await waitFor(
+        async () => realmEvents(await joiner.status(), realm2) === catchup + 1,
+        1_800_000,
+        () => 'catch-up',
+        20,
+      );
+      const seconds = since(t);
+      const sched = schedSince(before, await Promise.all([np, joiner].map(schedOf)), seconds);
+      return { seconds, sched };
+    };
+    const { seconds: catchupSeconds, sched: catchupSched } = await caughtUp(nc);
     const catchupCpu = catchupSched.map((x) => x.cpu);
-    await stop([np, nc]);
+    await stop([nc]);
+    // 3. Another fresh node, from the same server: its documents' first messages are cached.
+    note('another fresh node catching up from the same server');
+    const nc2 = await start(join(tmp, 'c2'), ['--realm', realm2, '--bootstrap', loopback(portP)]);
+    const again = await caughtUp(nc2);
+    await stop([np, nc2]);
 
     const rows = [
       { figure: 'two nodes: events each side lacks', value: events, goal: '' },
@@ -444,6 +451,16 @@ export async function run(args: string[]): Promise<void> {
         goal: `≥ ${CATCHUP_GOAL.toLocaleString('en-US')}`,
       },
       {
+        figure: 'catch-up again, server cached: events/s',
+        value: Math.round(catchup / again.seconds),
+        goal: '',
+      },
+      {
+        figure: 'catch-up again: CPU s of all threads, server + joiner',
+        value: both(again.sched.map((x) => x.all)),
+        goal: '',
+      },
+      {
         figure: 'for scale: ledger.ingest alone, events/s (CPU)',
         value: Math.round(stages.ingestEventsPerSecond),
         goal: '',
@@ -490,6 +507,8 @@ export async function run(args: string[]): Promise<void> {
       catchupMinorFaults: catchupSched.map((x) => x.faults),
       catchupIdleSeconds: catchupSched.map((x) => x.idle),
       catchupEventsPerSecond: catchup / catchupSeconds,
+      catchupAgainEventsPerSecond: catchup / again.seconds,
+      catchupAgainAllThreadsCpuSeconds: again.sched.map((x) => x.all),
       ledgerIngestEventsPerSecond: stages.ingestEventsPerSecond,
       cpuMsPerBlock: Object.fromEntries(stages.perBlock.map((r) => [r.stage, r.ms])),
       stagesMicrosPerEvent: stageMicros,

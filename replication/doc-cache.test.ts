@@ -10,7 +10,7 @@ const entry = (lastSeq: number, bytes: number) => ({
   lastSeq,
   lastId: id(lastSeq),
   heads: [],
-  bytes: new Uint8Array(bytes),
+  message: new Uint8Array(bytes),
 });
 
 describe('document cache', () => {

@@ -11,23 +11,29 @@ export interface DocSource {
   readonly heads: readonly string[];
 }
 
-/** One cached document: its source and its saved bytes (what `Automerge.load` takes). */
+/**
+ * One cached document: its source, and its first sync message to a peer
+ * that holds nothing of it (Automerge's own: the document's heads and,
+ * as its one change, the document saved, what `Automerge.load` takes).
+ */
 export interface CachedDoc extends DocSource {
-  readonly bytes: Uint8Array;
+  readonly message: Uint8Array;
 }
 
 /**
- * A bounded cache of block documents built from the store, kept as saved
- * Automerge bytes (compressed, about a fifth of the block bytes for
- * evaluation events), least recently used first out.
+ * A bounded cache of block documents built from the store, kept as their
+ * first sync message to an empty peer (compressed: about a fifth of the
+ * block bytes for evaluation events), least recently used first out. A
+ * session serves such a peer the message as it is, and loads the document
+ * for any other.
  *
  * The store stays the source of truth: an entry is only a shortcut to a
  * document that can always be rebuilt. A caller uses an entry only when the
  * store still ends the bucket at the same block ({@link DocSource.lastSeq},
- * {@link DocSource.lastId}) and the loaded document has exactly the
- * recorded heads; anything else (the bucket grew, the entry was evicted,
- * its bytes do not load or hold other changes) means a rebuild, never a
- * wrong document.
+ * {@link DocSource.lastId}) and its message names exactly the recorded
+ * heads (and, when loaded, its document holds them); anything else (the
+ * bucket grew, the entry was evicted, its bytes do not decode or load or
+ * hold other changes) means a rebuild, never a wrong document.
  */
 export class DocCache {
   readonly #maxBytes: number;
@@ -75,9 +81,9 @@ export class DocCache {
     const k = `${realm}/${key}`;
     const old = this.#entries.get(k);
     if (old !== undefined) this.#remove(k, old);
-    if (entry.bytes.byteLength > this.#maxBytes) return;
+    if (entry.message.byteLength > this.#maxBytes) return;
     this.#entries.set(k, entry);
-    this.#bytes += entry.bytes.byteLength;
+    this.#bytes += entry.message.byteLength;
     for (const [oldest, e] of this.#entries) {
       if (this.#bytes <= this.#maxBytes) break;
       this.#remove(oldest, e);
@@ -102,6 +108,6 @@ export class DocCache {
 
   #remove(k: string, entry: CachedDoc): void {
     this.#entries.delete(k);
-    this.#bytes -= entry.bytes.byteLength;
+    this.#bytes -= entry.message.byteLength;
   }
 }

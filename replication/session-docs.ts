@@ -1,5 +1,5 @@
 import * as Automerge from '@automerge/automerge';
-import { bytesEqual, concatBytes } from '../crypto/index.js';
+import { bytesEqual } from '../crypto/index.js';
 import type { BlockId, PublicKey, RealmId } from '../crypto/index.js';
 import { storedChainBytes } from '../ledger/index.js';
 import type { ChainBlockBytes, Ledger } from '../ledger/index.js';
@@ -130,6 +130,10 @@ export class SessionDocs {
   readonly #settled = new Map<DocKey, readonly string[]>();
   /** Most documents held in Automerge at once. */
   #peak = 0;
+  /** Cached first messages of documents settled without being made (see `#make`), not sent yet. */
+  readonly #cachedFirst = new Map<DocKey, Automerge.SyncMessage>();
+  /** Documents a peer message revived: made in full from then on, never settled from the cache. */
+  readonly #revived = new Set<DocKey>();
   /** Freed: no document is made any more. */
   #closed = false;
 
@@ -163,22 +167,38 @@ export class SessionDocs {
     return undefined;
   }
 
-  /** The cached document for `key` if it still is what the store holds; drops a bad entry. */
-  #fromCache(key: DocKey, held: { lastSeq: number; lastId: BlockId }) {
+  /**
+   * The cache entry for `key` if it still is what the store holds and its
+   * message carries one saved document with the entry's heads, with that
+   * document; drops a bad entry.
+   */
+  #cachedEntry(key: DocKey, held: { lastSeq: number; lastId: BlockId }) {
     const cache = this.#ctx.cache;
     const entry = cache?.get(this.#ctx.realm, key, held);
     if (cache === undefined || entry === undefined) return undefined;
+    try {
+      const { heads, changes } = Automerge.decodeSyncMessage(entry.message);
+      if (changes.length === 1 && sameHeads([...heads].sort(), [...entry.heads].sort())) {
+        return { entry, saved: changes[0]! };
+      }
+    } catch {
+      // Not a sync message: dropped below.
+    }
+    cache.discard(this.#ctx.realm, key);
+    return undefined;
+  }
+
+  /** The saved document of a cache entry, loaded, if it holds exactly `heads`; drops the entry otherwise. */
+  #loadCached(key: DocKey, saved: Uint8Array, heads: readonly string[]): BlockDoc | undefined {
     let doc: BlockDoc | undefined;
     try {
-      doc = loadSessionDoc(entry.bytes);
+      doc = loadSessionDoc(saved);
     } catch {
       doc = undefined;
     }
-    if (doc !== undefined && sameHeads(Automerge.getHeads(doc), entry.heads)) {
-      return { doc, source: entry };
-    }
+    if (doc !== undefined && sameHeads(sortedHeads(doc), [...heads].sort())) return doc;
     if (doc !== undefined) Automerge.free(doc);
-    cache.discard(this.#ctx.realm, key);
+    this.#ctx.cache?.discard(this.#ctx.realm, key);
     return undefined;
   }
 
@@ -204,14 +224,21 @@ export class SessionDocs {
     const { author, bucket } = parseDocKey(key)!;
     const first = bucket * BLOCKS_PER_DOC;
     const held = await this.#lastHeld(author, first);
-    let doc: BlockDoc;
-    let source: DocSource | undefined;
-    let fromCache = false;
-    const cached = held === undefined ? undefined : this.#fromCache(key, held);
-    if (cached !== undefined) {
-      ({ doc, source } = cached);
-      fromCache = true;
-    } else if (held !== undefined) {
+    const theirs = this.#ctx.theirs.get(author);
+    const peerEmpty = theirs === undefined || theirs.seq < first;
+    const cached = held === undefined ? undefined : this.#cachedEntry(key, held);
+    if (cached !== undefined && peerEmpty && !this.#revived.has(key) && !this.#closed) {
+      // Its first message is all a peer that holds nothing needs: sent as cached, no
+      // document made. The peer's answer acknowledges it, or revives it.
+      this.#settled.set(key, [...cached.entry.heads].sort());
+      this.#cachedFirst.set(key, cached.entry.message);
+      return undefined;
+    }
+    let doc: BlockDoc | undefined =
+      cached === undefined ? undefined : this.#loadCached(key, cached.saved, cached.entry.heads);
+    const fromCache = doc !== undefined;
+    let source: DocSource | undefined = fromCache ? cached?.entry : undefined;
+    if (doc === undefined && held !== undefined) {
       // Raw bytes: a document needs each block's id, seq and bytes, nothing decoded.
       const blocks: ChainBlockBytes[] = [];
       const store = this.#ctx.ledger.store;
@@ -222,16 +249,13 @@ export class SessionDocs {
       if (this.#closed) return undefined;
       doc = buildSessionDoc(blocks);
       source = { ...held, heads: Automerge.getHeads(doc) };
-    } else {
-      doc = Automerge.init();
     }
+    doc ??= Automerge.init();
     if (this.#closed) {
       Automerge.free(doc);
       return undefined;
     }
     let sync = Automerge.initSyncState();
-    const theirs = this.#ctx.theirs.get(author);
-    const peerEmpty = theirs === undefined || theirs.seq < first;
     if (peerEmpty && source !== undefined) {
       [doc, sync] = Automerge.receiveSyncMessage(doc, sync, EMPTY_PEER_MESSAGE);
     }
@@ -325,6 +349,8 @@ export class SessionDocs {
       return true;
     }
     this.#settled.delete(key);
+    this.#cachedFirst.delete(key);
+    this.#revived.add(key);
     return false;
   }
 
@@ -335,10 +361,30 @@ export class SessionDocs {
    * peer that held nothing of it (the peer's answer, if any, acknowledges
    * it or revives it), or in sync.
    */
-  sent(key: DocKey, st: SessionDoc, message: Automerge.SyncMessage | null): void {
+  #sent(key: DocKey, st: SessionDoc, message: Automerge.SyncMessage | null): void {
     const whole = message !== null && st.fresh && st.peerEmpty;
     if (message !== null) this.#remember(key, st, message);
     if (whole || inSync(st)) this.#settle(key, st);
+  }
+
+  /**
+   * The sender's turn on `key`: our next sync message for it (undefined:
+   * nothing to say, no room, or the session is over), the document made
+   * first if needed. A document settled from the cache (see `#make`) sends
+   * its cached first message, once.
+   */
+  async turn(key: DocKey): Promise<Automerge.SyncMessage | undefined> {
+    const st = await this.open(key);
+    const cached = this.#cachedFirst.get(key);
+    if (cached !== undefined) {
+      this.#cachedFirst.delete(key);
+      return cached;
+    }
+    if (st === undefined || st.settled) return undefined;
+    const [sync, message] = Automerge.generateSyncMessage(st.doc, st.sync);
+    st.sync = sync;
+    this.#sent(key, st, message);
+    return message ?? undefined;
   }
 
   /** Frees a settled document, keeping its heads for the peer's acknowledgements. */
@@ -362,8 +408,10 @@ export class SessionDocs {
     for (;;) {
       if (this.absorbs(key, message)) return 'absorbed';
       const st = await this.open(key);
-      // Settled by the sender while this waited: look again.
-      if (st === undefined || !st.settled) return st;
+      if (st !== undefined && !st.settled) return st;
+      // No room, or the session is over.
+      if (!this.#settled.has(key)) return undefined;
+      // Settled while this waited (by the sender, or from the cache when made): look again.
     }
   }
 
@@ -378,11 +426,13 @@ export class SessionDocs {
   }
 
   /**
-   * Keeps a document made from the store: its first message to a peer that
-   * holds nothing of it is the whole document, saved (so caching costs no
-   * extra work). An entry that does not load into the same heads is dropped
-   * when used, so a message that carried less costs a rebuild, never a
-   * wrong document.
+   * Keeps a document made from the store as its first message to a peer
+   * that holds nothing of it (Automerge's own, carrying the whole document,
+   * saved: caching costs no extra work). Served again as it is to the next
+   * such peer, and loaded for any other; an entry whose message does not
+   * carry its heads, or whose document does not load into them, is dropped
+   * when used, so it costs a rebuild (or the peer a round trip, which
+   * revives the document), never a wrong block.
    */
   #remember(key: DocKey, st: SessionDoc, message: Automerge.SyncMessage): void {
     const fresh = st.fresh;
@@ -390,9 +440,7 @@ export class SessionDocs {
     const cache = this.#ctx.cache;
     if (!fresh || !st.peerEmpty || st.fromCache || st.source === undefined || cache === undefined)
       return;
-    const chunks = Automerge.decodeSyncMessage(message).changes;
-    if (chunks.length === 0) return;
-    cache.put(this.#ctx.realm, key, { ...st.source, bytes: concatBytes(...chunks) });
+    cache.put(this.#ctx.realm, key, { ...st.source, message });
   }
 
   /**
@@ -414,6 +462,7 @@ export class SessionDocs {
   /** Frees every document; a document still being made is freed once made. */
   free(): void {
     this.#closed = true;
+    this.#cachedFirst.clear();
     for (const st of this.#docs.values()) Automerge.free(st.doc);
     this.#docs.clear();
   }

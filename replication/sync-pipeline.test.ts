@@ -56,7 +56,7 @@ function recording(channel: FrameChannel, into: Uint8Array[]): FrameChannel {
 }
 
 describe('document cache in sessions', () => {
-  it('serves a second catch-up from documents built for the first, the same blocks', async () => {
+  it('serves a second catch-up the first messages cached in the first, making no document', async () => {
     const { realm, a } = await server();
     const cache = a.replicator.docCache!;
     const b = await memoryPeer('b');
@@ -64,8 +64,31 @@ describe('document cache in sessions', () => {
     expect(cache.size).toBe(4);
     expect(cache.stats.hits).toBe(0);
     const c = await memoryPeer('c');
-    await syncPair(c, a, realm);
+    const [ca, cb] = channelPair();
+    const [, served] = await Promise.all([
+      c.replicator.initiate(ca, 'a', realm),
+      a.replicator.respond(cb, 'c'),
+    ]);
     expect(cache.stats.hits).toBe(4);
+    expect(served?.docs).toBe(4);
+    expect(served?.peakDocs).toBe(0);
+    expect(await blockIds(c)).toEqual(await blockIds(a));
+  });
+
+  it('loads a cached document for a peer that holds part of it', async () => {
+    const { admin, realm, a } = await server();
+    const cache = a.replicator.docCache!;
+    await syncPair(await memoryPeer('b'), a, realm);
+    // c holds the first 4 blocks of document 0: that document is loaded and synced, not sent as cached.
+    const c = await memoryPeer('c');
+    await c.ledger.ingest((await chainOf(a, realm, admin.publicKey)).slice(0, 4));
+    const [ca, cb] = channelPair();
+    const [, served] = await Promise.all([
+      c.replicator.initiate(ca, 'a', realm),
+      a.replicator.respond(cb, 'c'),
+    ]);
+    expect(cache.stats.hits).toBe(4);
+    expect(served?.peakDocs).toBe(1);
     expect(await blockIds(c)).toEqual(await blockIds(a));
   });
 
@@ -79,24 +102,27 @@ describe('document cache in sessions', () => {
     expect((await c.ledger.store.counts()).events).toBe(2801);
   });
 
-  it('drops an entry that does not load into its heads, and a cleared cache only costs rebuilds', async () => {
+  it('drops an entry whose message does not carry its heads, and a cleared cache only costs rebuilds', async () => {
     const { admin, realm, a } = await server();
     const cache = a.replicator.docCache!;
     const chain = await chainOf(a, realm, admin.publicKey);
     const full = buildBlockDoc(chain.slice(0, 8));
     const part = buildBlockDoc(chain.slice(0, 4));
-    // Bucket 0 claims the heads of all 8 blocks but holds 4; bucket 1 is not a document at all.
+    // Bucket 0 claims the heads of all 8 blocks but its message carries 4; bucket 1's is not a
+    // sync message at all.
+    const [, opening] = Automerge.generateSyncMessage(Automerge.init(), Automerge.initSyncState());
+    const [primed, sync] = Automerge.receiveSyncMessage(part, Automerge.initSyncState(), opening!);
     cache.put(realm, docKey(admin.publicKey, 0), {
       lastSeq: 7,
       lastId: chain[7]!.id,
       heads: Automerge.getHeads(full),
-      bytes: Automerge.save(part),
+      message: Automerge.generateSyncMessage(primed, sync)[1]!,
     });
     cache.put(realm, docKey(admin.publicKey, 1), {
       lastSeq: 15,
       lastId: chain[15]!.id,
       heads: ['00'.repeat(32)],
-      bytes: new Uint8Array([1, 2, 3]),
+      message: new Uint8Array([1, 2, 3]),
     });
     const c = await memoryPeer('c');
     await syncPair(c, a, realm);
@@ -259,9 +285,7 @@ describe('documents held at once', () => {
     const st = (await docs.open(key))!;
     const heads = Automerge.getHeads(st.doc);
     expect(heads).toHaveLength(8);
-    const [sync, whole] = Automerge.generateSyncMessage(st.doc, st.sync);
-    st.sync = sync;
-    docs.sent(key, st, whole);
+    const whole = await docs.turn(key);
     // Sent whole to a peer that holds nothing of it: freed at once.
     expect(st.settled).toBe(true);
     expect(docs.peak).toBe(1);

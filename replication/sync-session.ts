@@ -1,4 +1,3 @@
-import * as Automerge from '@automerge/automerge';
 import type { RealmId } from '../crypto/index.js';
 import type { Ledger } from '../ledger/index.js';
 import type { DocCache } from './doc-cache.js';
@@ -289,13 +288,9 @@ class Session {
         this.#wake = undefined;
         continue;
       }
-      const st = await this.#docs.open(key);
+      const message = await this.#docs.turn(key);
       this.#check();
-      if (st === undefined || st.settled) continue;
-      const [sync, message] = Automerge.generateSyncMessage(st.doc, st.sync);
-      st.sync = sync;
-      this.#docs.sent(key, st, message);
-      if (message === null) continue;
+      if (message === undefined) continue;
       pack.push([key, message]);
       packBytes += message.byteLength;
       answered ||= reply;
