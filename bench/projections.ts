@@ -26,6 +26,7 @@ import {
   testIdentity,
 } from '../property-tests/projections-synthetic.js';
 import { cpuClock, flag, printJson, printTable } from './report.js';
+import { statusHashInSteps } from './status-hash.js';
 import type { Row } from './report.js';
 
 const MiB = 2 ** 20;
@@ -257,7 +258,7 @@ async function catchUpInSteps(store: EventStore, dir: string, rows: Row[]) {
 }
 
 /**
- * `npm run bench -- projections [--events N] [--depth N] [--store level|memory] [--workers N] [--lineage-only]`:
+ * `npm run bench -- projections [--events N] [--depth N] [--store level|memory] [--workers N] [--status-events N] [--lineage-only]`:
  * rebuilds the projections from a ledger of N events (streaming, memory
  * sampled), on this thread and with N decoding workers (default: the
  * rebuild's own choice, at least 1), reopens them from the cache, and times a lineage
@@ -265,11 +266,15 @@ async function catchUpInSteps(store: EventStore, dir: string, rows: Row[]) {
  * projections, with and without signature checks: on the level store right
  * after the write and again once compacted (at rest); the goal is judged at rest.
  * On the level store it also times a live projection caught up a few
- * blocks at a time on a fresh store, as a node's status is ({@link catchUpInSteps}).
+ * blocks at a time on a fresh store, as a node's status is ({@link catchUpInSteps}),
+ * and what a node's statuses cost while the first `--status-events` (default
+ * 100,000) events arrive, hash recomputed at every status or when the log
+ * stood still ({@link statusHashInSteps}).
  */
 export async function run(args: string[]): Promise<void> {
   const total = Number(flag(args, 'events', '1000000'));
   const depth = Number(flag(args, 'depth', '1000'));
+  const statusEvents = Number(flag(args, 'status-events', '100000'));
   const kind = flag(args, 'store', 'level');
   const lineageOnly = args.includes('--lineage-only');
   // The rebuild's own choice, or one worker where it would choose none, so that both show.
@@ -326,6 +331,7 @@ export async function run(args: string[]): Promise<void> {
     const extra = lineageOnly ? undefined : await foldAndCache(store, live, events, rows);
     const steps =
       lineageOnly || kind === 'memory' ? undefined : await catchUpInSteps(store, dir, rows);
+    const statusCosts = lineageOnly ? [] : await statusHashInSteps(store, statusEvents);
 
     const timeLineage = async (verify: boolean, projection: boolean) => {
       const times: number[] = [];
@@ -386,6 +392,16 @@ export async function run(args: string[]): Promise<void> {
 
     printTable(`projections (${kind} store, ${events.toLocaleString('en-US')} events)`, rows);
     printTable(`lineage of a genotype ${depth} generations deep`, lineageRows);
+    printTable(
+      "a node's statuses while a realm arrives (fold, then hash; 2 blocks between statuses)",
+      statusCosts.map((c) => ({
+        'hash recomputed': c.policy,
+        events: c.events,
+        statuses: c.statuses,
+        'CPU s': c.cpuMs / 1000,
+        'µs/event': (c.cpuMs * 1000) / c.events,
+      })),
+    );
     const rate = events / (rebuild.ms / 1000);
     printJson('projections', {
       store: kind,
@@ -412,6 +428,11 @@ export async function run(args: string[]): Promise<void> {
       cacheEqualsRebuild: extra?.same ?? null,
       catchUpEventsPerCpuSecond: steps ? Math.round(steps.eventsPerCpuSecond) : null,
       catchUpEqualsRebuild: steps?.same ?? null,
+      statusEvents: statusCosts[0]?.events ?? null,
+      statusCpuMicrosPerEvent: Object.fromEntries(
+        statusCosts.map((c) => [c.policy, (c.cpuMs * 1000) / c.events]),
+      ),
+      statusHashesAgree: statusCosts.every((c) => c.finalHash === statusCosts[0]!.finalHash),
       lineageDepth: depth,
       lineageMs: lineages,
       lineageCpuMs: atRest.cpuMs,

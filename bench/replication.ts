@@ -384,6 +384,15 @@ export async function run(args: string[]): Promise<void> {
     const convergeSched = schedSince(sched0, await Promise.all([na, nb].map(schedOf)), converge);
     const convergeCpu = convergeSched.map((x) => x.cpu);
     const wire = proxy.bytes();
+    // A node recomputes its projection hash once its log stood still for a status interval.
+    const settled = (s: NodeStatus | undefined) =>
+      s !== undefined && s.projectionBlocks === s.blocks;
+    await waitFor(
+      async () => settled(await na.status()) && settled(await nb.status()),
+      60_000,
+      () => 'projection hashes after converging',
+      20,
+    );
     const [sa, sb] = [(await na.status())!, (await nb.status())!];
     const same = sa.projectionHash === sb.projectionHash;
     note('stopping the two nodes');

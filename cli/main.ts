@@ -4,14 +4,14 @@ import { registerEvolveCommands } from './commands/evolve-commands.js';
 import { registerLedgerCommands } from './commands/ledger-commands.js';
 import { registerProjectionCommands } from './commands/projection-commands.js';
 import { replicationCommands } from './commands/replication-commands.js';
-import { liveProjectionHash } from './projection-hash.js';
+import { liveStatusProjection } from './live-status-projection.js';
 
 /** Every command group, registered in this order (help lists them so). */
 const groups: ReadonlyArray<(program: Command) => void> = [
   registerLedgerCommands,
   registerEvolveCommands,
   registerProjectionCommands,
-  replicationCommands({ projectionHash: liveProjectionHash }),
+  replicationCommands({ projection: liveStatusProjection }),
 ];
 
 /** Builds the `evoledger` program. */

@@ -35,6 +35,7 @@ export class LiveProjection {
   readonly state: ProjectionState;
   #watermark: Watermark;
   #view: ProjectionView | undefined;
+  #hash: string | undefined;
   /** Where the state came from when opened. */
   readonly source: ProjectionSource;
   #foldedOnOpen = 0;
@@ -106,7 +107,10 @@ export class LiveProjection {
       this.#watermark,
       (watermark, events) => {
         this.#watermark = watermark;
-        if (events > 0) this.#view = undefined;
+        if (events > 0) {
+          this.#view = undefined;
+          this.#hash = undefined;
+        }
       },
       { realms: this.#realms, signal, workers },
     );
@@ -119,9 +123,15 @@ export class LiveProjection {
     return this.#view;
   }
 
-  /** {@link projectionHash} of the current view. */
+  /** {@link projectionHash} of the current view (recomputed only after new events). */
   hash(): string {
-    return projectionHash(this.view());
+    this.#hash ??= projectionHash(this.view());
+    return this.#hash;
+  }
+
+  /** Store blocks folded so far: the position of the next block to fold. */
+  get position(): number {
+    return this.#watermark.position;
   }
 
   /**

@@ -192,6 +192,8 @@ describe('LiveProjection and its cache', () => {
     await w.flush();
     const first = await LiveProjection.open(store);
     expect(first.source).toBe('rebuilt');
+    expect(first.position).toBe((await store.counts()).blocks);
+    const before = first.hash();
     await first.save(store);
 
     run = continueRun(w, run, 3);
@@ -200,6 +202,9 @@ describe('LiveProjection and its cache', () => {
     expect(reopened.source).toBe('cache');
     const folded = await first.catchUp(store);
     expect(folded).toBeGreaterThan(0);
+    expect(first.position).toBe((await store.counts()).blocks);
+    // The hash is kept between calls and recomputed after new events.
+    expect(first.hash()).not.toBe(before);
     expect(first.hash()).toBe(reopened.hash());
 
     await store.deleteMeta(PROJECTION_CACHE_KEY);

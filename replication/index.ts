@@ -47,6 +47,8 @@ export { realmCid, realmTopic } from './realm-cid.js';
 export { createReplicator, Replicator } from './replicator.js';
 export type { ReplicatorComponents, ReplicatorInit, ReplicatorStats } from './replicator.js';
 export { processAlive, readStatusFile, writeStatusFile } from './status.js';
+export { MOVING_HASH_EVERY, SettledProjectionHash } from './status-projection.js';
+export type { ProjectionStamp, StatusProjection } from './status-projection.js';
 export type { NodeStatus } from './status.js';
 export { streamChannel } from './stream-channel.js';
 export { syntheticDraft, writeSynthetic } from './synthetic.js';

@@ -19,6 +19,8 @@ import { realmCid, realmTopic } from './realm-cid.js';
 import { createReplicator } from './replicator.js';
 import type { Replicator } from './replicator.js';
 import type { NodeStatus } from './status.js';
+import { SettledProjectionHash } from './status-projection.js';
+import type { ProjectionStamp, StatusProjection } from './status-projection.js';
 import type { SessionOutcome } from './sync-session.js';
 import { streamChannel } from './stream-channel.js';
 
@@ -48,8 +50,12 @@ export interface NodeInit {
   readonly redialIntervalMs?: number;
   /** DHT provide / find-providers period (ms). Default 10000. */
   readonly discoveryIntervalMs?: number;
-  /** Hash of the node's projections, for status; default: an {@link EventSetDigest} of the replicated realms. */
-  readonly projectionHash?: (realms: readonly RealmId[]) => Promise<string>;
+  /**
+   * The projection of `realms` whose hash the status reports (made once, at
+   * the first status); default: an {@link EventSetDigest} of the replicated
+   * realms. See {@link SettledProjectionHash} for when the hash is recomputed.
+   */
+  readonly projection?: (realms: readonly RealmId[]) => StatusProjection;
 }
 
 /** Progress of {@link EvoledgerNode.sync}: one finished session. */
@@ -93,7 +99,7 @@ export class EvoledgerNode extends TypedEventTarget<ReplicationEvents> {
   readonly #anonymous: string[] = [];
   readonly #digests = new Map<RealmId, string>();
   readonly #abort = new AbortController();
-  #digest: EventSetDigest | undefined;
+  #projection: SettledProjectionHash | undefined;
 
   constructor(components: NodeComponents, init: NodeInit) {
     super();
@@ -415,16 +421,20 @@ export class EvoledgerNode extends TypedEventTarget<ReplicationEvents> {
       });
   }
 
-  async #projectionHash(): Promise<string> {
-    if (this.#init.projectionHash !== undefined)
-      return this.#init.projectionHash([...this.#realms].sort());
-    this.#digest ??= new EventSetDigest(this.#components.ledger.store, this.#realms);
-    return this.#digest.update();
+  #projectionStamp(): Promise<ProjectionStamp> {
+    this.#projection ??= new SettledProjectionHash(
+      this.#init.projection !== undefined
+        ? this.#init.projection([...this.#realms].sort())
+        : new EventSetDigest(this.#components.ledger.store, this.#realms),
+    );
+    return this.#projection.next();
   }
 
   /** A snapshot of the node for `evoledger status`. */
   async status(): Promise<NodeStatus> {
     const store = this.#components.ledger.store;
+    // The projection first: counts read after it are never behind it (`projectionBlocks <= blocks`).
+    const projection = await this.#projectionStamp();
     const counts = await store.counts();
     const heads: NodeStatus['heads'][number][] = [];
     for (const realm of this.#realms) {
@@ -443,7 +453,8 @@ export class EvoledgerNode extends TypedEventTarget<ReplicationEvents> {
       heads,
       rejected: { ...rejected },
       evidence: await this.replicator.evidenceRecords(),
-      projectionHash: await this.#projectionHash(),
+      projectionHash: projection.hash,
+      projectionBlocks: projection.blocks,
       sync,
       penalised: this.replicator.guard.penalised(),
       updatedAt: new Date().toISOString(),

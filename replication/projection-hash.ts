@@ -1,6 +1,7 @@
 import { encodeCanonical, fromHex, idToBytes, taggedHash, toHex } from '../crypto/index.js';
 import type { EventId, RealmId } from '../crypto/index.js';
 import type { EventStore } from '../ledger/index.js';
+import type { StatusProjection } from './status-projection.js';
 
 const TAG = 'evoledger/replication/event-set/v1';
 
@@ -8,7 +9,7 @@ const TAG = 'evoledger/replication/event-set/v1';
  * The default projection hash: a hash of the sorted set of event ids the
  * store holds (in `realms`, or all). Two nodes holding the same events give
  * the same hash, whatever order the events arrived in. The lead replaces it
- * with a hash of the real projections through `NodeInit.projectionHash`.
+ * with a hash of the real projections through `NodeInit.projection`.
  * Reads the whole store: a running node uses {@link EventSetDigest}.
  */
 export async function eventSetHash(
@@ -35,7 +36,7 @@ const MOD = 1n << 256n;
  * tagged hash, updated from the blocks appended since the last call. A node
  * reports it every few hundred ms without re-reading its log.
  */
-export class EventSetDigest {
+export class EventSetDigest implements StatusProjection {
   readonly #store: EventStore;
   readonly #realms: ReadonlySet<RealmId> | undefined;
   #position = 0;
@@ -49,14 +50,32 @@ export class EventSetDigest {
 
   /** Folds in the blocks appended since the last call and returns the digest (hex). */
   async update(): Promise<string> {
+    await this.catchUp();
+    return this.hash();
+  }
+
+  /** Folds in the blocks appended since the last call; resolves to the events folded. */
+  async catchUp(): Promise<number> {
+    let folded = 0;
     for await (const b of this.#store.blocks({ fromPosition: this.#position })) {
       this.#position++;
       if (this.#realms !== undefined && !this.#realms.has(b.header.realm)) continue;
       for (const id of b.eventIds) {
         this.#sum = (this.#sum + BigInt('0x' + toHex(taggedHash(TAG, idToBytes(id))))) % MOD;
         this.#count++;
+        folded++;
       }
     }
+    return folded;
+  }
+
+  /** Store blocks folded so far. */
+  get blocks(): number {
+    return this.#position;
+  }
+
+  /** The digest (hex) of the events folded so far. */
+  hash(): string {
     return toHex(
       taggedHash(
         TAG,

@@ -50,8 +50,12 @@ const authorOf = async (dir: string) => (await loadIdentity(join(dir, 'identity.
 
 async function converged(nodes: NodeProcess[], realm: RealmId, events: number): Promise<boolean> {
   const all = await Promise.all(nodes.map((n) => n.status()));
+  // Hashes compared only once each covers every block its status counts (see NodeStatus.projectionBlocks).
   return all.every(
-    (s) => realmEvents(s, realm) === events && s!.projectionHash === all[0]!.projectionHash,
+    (s) =>
+      realmEvents(s, realm) === events &&
+      s!.projectionBlocks === s!.blocks &&
+      s!.projectionHash === all[0]!.projectionHash,
   );
 }
 
@@ -60,7 +64,7 @@ async function describeNodes(nodes: NodeProcess[], realm: RealmId): Promise<stri
   return all
     .map(
       (s, i) =>
-        `n${i + 1}: events ${realmEvents(s, realm)} peers ${s?.peers.length} hash ${s?.projectionHash.slice(0, 12)} rejected ${JSON.stringify(s?.rejected)}\n${nodes[i]!.stderr().slice(-600)}`,
+        `n${i + 1}: events ${realmEvents(s, realm)} peers ${s?.peers.length} hash ${s?.projectionHash.slice(0, 12)} of ${s?.projectionBlocks}/${s?.blocks} blocks rejected ${JSON.stringify(s?.rejected)}\n${nodes[i]!.stderr().slice(-600)}`,
     )
     .join('\n');
 }

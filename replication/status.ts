@@ -24,7 +24,17 @@ export interface NodeStatus {
   readonly rejected: Readonly<Record<string, number>>;
   /** Authors caught signing two blocks for one seq. */
   readonly evidence: readonly EvidenceRecord[];
+  /**
+   * Hash of the node's projections of its replicated realms, as of
+   * `projectionBlocks`: recomputed when no event arrived during the last
+   * status interval, and only now and then while events stream in.
+   */
   readonly projectionHash: string;
+  /**
+   * The store blocks `projectionHash` covers (a store position, as `blocks`):
+   * the hash is of everything this status counts when it equals `blocks`.
+   */
+  readonly projectionBlocks: number;
   readonly sync: {
     readonly sessions: number;
     readonly failedSessions: number;

@@ -11,7 +11,7 @@ import {
   writeStatusFile,
   writeSynthetic,
 } from '../../replication/index.js';
-import type { NodeStatus } from '../../replication/index.js';
+import type { NodeStatus, StatusProjection } from '../../replication/index.js';
 import { action, intOption } from '../command.js';
 import type { CommonOptions } from '../command.js';
 import { openContext, paths } from '../context.js';
@@ -31,8 +31,8 @@ export type NodeEvolve = (
 export interface ReplicationCommandOptions {
   /** Evolution for `node --evolve TASK`; default: back-to-back runs of the engine (seeds 1, 2, …). */
   readonly evolve?: NodeEvolve;
-  /** Projection hash reported in status; default: hash of the sorted event ids held. */
-  readonly projectionHash?: (ctx: Context, realms: readonly RealmId[]) => Promise<string>;
+  /** The projection whose hash the status reports; default: a digest of the event ids held. */
+  readonly projection?: (ctx: Context, realms: readonly RealmId[]) => StatusProjection;
 }
 
 interface NodeOptions extends CommonOptions {
@@ -116,7 +116,9 @@ function printStatus(out: { line(t?: string): void }, s: NodeStatus): void {
     }`,
   );
   out.line(`  evidence    ${s.evidence.length} fork(s)`);
-  out.line(`  projection  ${s.projectionHash}`);
+  const behind =
+    s.projectionBlocks < s.blocks ? ` (of the first ${s.projectionBlocks} blocks)` : '';
+  out.line(`  projection  ${s.projectionHash}${behind}`);
   out.line(
     `  sync        ${s.sync.sessions} sessions, ${s.sync.blocksAccepted} blocks in, ${s.sync.bytesSent} B sent, ${s.sync.bytesReceived} B received`,
   );
@@ -179,7 +181,7 @@ export function replicationCommands(
         const statusInterval = intOption('status-interval', opts.statusInterval, 0) ?? 500;
         const syncInterval = intOption('sync-interval', opts.syncInterval, 0);
         const discoveryInterval = intOption('discovery-interval', opts.discoveryInterval, 0);
-        const projectionHash = options.projectionHash;
+        const projection = options.projection;
         const denyFile = opts.denyFile ?? file.denyFile;
         const node = createNode(
           { identity: ctx.identity, ledger: ctx.ledger },
@@ -190,8 +192,8 @@ export function replicationCommands(
             ...(denyFile !== undefined ? { denyFile } : {}),
             ...(syncInterval !== undefined ? { syncIntervalMs: syncInterval } : {}),
             ...(discoveryInterval !== undefined ? { discoveryIntervalMs: discoveryInterval } : {}),
-            ...(projectionHash !== undefined
-              ? { projectionHash: (realms: readonly RealmId[]) => projectionHash(ctx, realms) }
+            ...(projection !== undefined
+              ? { projection: (realms: readonly RealmId[]) => projection(ctx, realms) }
               : {}),
           },
         );
