@@ -104,7 +104,9 @@ export interface SessionDocsContext {
 /**
  * The documents of one sync session: made lazily from the store (or the
  * cache, when it still holds what the store holds), primed when the peer's
- * manifest shows it holds nothing of them, and kept in the cache once built.
+ * manifest shows it holds nothing of them, kept in the cache once built,
+ * and freed as soon as they are settled (a peer that holds nothing of a
+ * cached one gets its cached first message, and no document is made).
  */
 export class SessionDocs {
   readonly #ctx: SessionDocsContext;
