@@ -91,6 +91,19 @@ const schedSince = (before: (Sched | undefined)[], after: (Sched | undefined)[],
 
 const both = (xs: number[]) => xs.map((x) => x.toFixed(2)).join(' + ');
 
+/** The table rows of each process in one phase (`who`: the processes, in order). */
+const processRows = (phase: string, who: string, sched: ReturnType<typeof schedSince>) =>
+  [
+    { figure: `${phase}: main-thread CPU s, ${who}`, value: both(sched.map((x) => x.cpu)) },
+    { figure: `${phase}: CPU s of all threads, ${who}`, value: both(sched.map((x) => x.all)) },
+    { figure: `${phase}: main thread idle s, ${who}`, value: both(sched.map((x) => x.idle)) },
+    { figure: `${phase}: kernel CPU s, ${who}`, value: both(sched.map((x) => x.sys)) },
+    {
+      figure: `${phase}: minor page faults, ${who}`,
+      value: sched.map((x) => x.faults.toLocaleString('en-US')).join(' + '),
+    },
+  ].map((row) => ({ ...row, goal: '' }));
+
 const realmEvents = (s: NodeStatus | undefined, realm: RealmId) =>
   s === undefined
     ? -1
@@ -438,54 +451,14 @@ export async function run(args: string[]): Promise<void> {
     const rows = [
       { figure: 'two nodes: events each side lacks', value: events, goal: '' },
       { figure: 'two nodes: time to converge (s)', value: converge, goal: '≤ 3' },
-      { figure: 'two nodes: main-thread CPU s, each node', value: both(convergeCpu), goal: '' },
-      {
-        figure: 'two nodes: CPU s of all threads, each node',
-        value: both(convergeSched.map((x) => x.all)),
-        goal: '',
-      },
-      {
-        figure: 'two nodes: main thread idle s, each node',
-        value: both(convergeSched.map((x) => x.idle)),
-        goal: '',
-      },
-      {
-        figure: 'two nodes: kernel CPU s, each node',
-        value: both(convergeSched.map((x) => x.sys)),
-        goal: '',
-      },
-      {
-        figure: 'two nodes: minor page faults, each node',
-        value: convergeSched.map((x) => x.faults.toLocaleString('en-US')).join(' + '),
-        goal: '',
-      },
+      ...processRows('two nodes', 'each node', convergeSched),
       { figure: 'two nodes: bytes on the wire (TCP)', value: wire, goal: '' },
       { figure: 'two nodes: raw block bytes exchanged', value: raw, goal: '' },
       { figure: 'two nodes: wire / raw', value: wire / raw, goal: '≤ 1.2' },
       { figure: 'two nodes: identical projection hash', value: same ? 'yes' : 'NO', goal: 'yes' },
       { figure: 'catch-up: events', value: catchup, goal: '' },
       { figure: 'catch-up: time (s)', value: catchupSeconds, goal: '' },
-      { figure: 'catch-up: main-thread CPU s, server + joiner', value: both(catchupCpu), goal: '' },
-      {
-        figure: 'catch-up: CPU s of all threads, server + joiner',
-        value: both(catchupSched.map((x) => x.all)),
-        goal: '',
-      },
-      {
-        figure: 'catch-up: main thread idle s, server + joiner',
-        value: both(catchupSched.map((x) => x.idle)),
-        goal: '',
-      },
-      {
-        figure: 'catch-up: kernel CPU s, server + joiner',
-        value: both(catchupSched.map((x) => x.sys)),
-        goal: '',
-      },
-      {
-        figure: 'catch-up: minor page faults, server + joiner',
-        value: catchupSched.map((x) => x.faults.toLocaleString('en-US')).join(' + '),
-        goal: '',
-      },
+      ...processRows('catch-up', 'server + joiner', catchupSched),
       {
         figure: 'catch-up: events/s',
         value: Math.round(catchup / catchupSeconds),

@@ -10,7 +10,7 @@ import { decodeMessage, encodeMessage, isSync } from './messages.js';
 import { SessionDocs } from './session-docs.js';
 import type { SessionDoc } from './session-docs.js';
 import { writeSynthetic } from './synthetic.js';
-import { blockIds, memoryPeer, syncPair, testIdentity, testRealm } from './test-kit.js';
+import { blockIds, memoryPeer, syncOnce, syncPair, testIdentity, testRealm } from './test-kit.js';
 import type { MemoryPeer } from './test-kit.js';
 import type { ReplicatorInit } from './replicator.js';
 
@@ -64,11 +64,7 @@ describe('document cache in sessions', () => {
     expect(cache.size).toBe(4);
     expect(cache.stats.hits).toBe(0);
     const c = await memoryPeer('c');
-    const [ca, cb] = channelPair();
-    const [, served] = await Promise.all([
-      c.replicator.initiate(ca, 'a', realm),
-      a.replicator.respond(cb, 'c'),
-    ]);
+    const [, served] = await syncOnce(c, a, realm);
     expect(cache.stats.hits).toBe(4);
     expect(served?.docs).toBe(4);
     expect(served?.peakDocs).toBe(0);
@@ -82,11 +78,7 @@ describe('document cache in sessions', () => {
     // c holds the first 4 blocks of document 0: that document is loaded and synced, not sent as cached.
     const c = await memoryPeer('c');
     await c.ledger.ingest((await chainOf(a, realm, admin.publicKey)).slice(0, 4));
-    const [ca, cb] = channelPair();
-    const [, served] = await Promise.all([
-      c.replicator.initiate(ca, 'a', realm),
-      a.replicator.respond(cb, 'c'),
-    ]);
+    const [, served] = await syncOnce(c, a, realm);
     expect(cache.stats.hits).toBe(4);
     expect(served?.peakDocs).toBe(1);
     expect(await blockIds(c)).toEqual(await blockIds(a));
@@ -167,11 +159,7 @@ describe('session pipeline', () => {
     const served = await a.replicator.respond(cb, 'b');
     expect(served?.docs).toBe(4);
     // The exchange is over; a opens another session before b has stored anything.
-    const [ca2, cb2] = channelPair();
-    const second = Promise.all([
-      a.replicator.initiate(ca2, 'b', realm),
-      b.replicator.respond(cb2, 'a'),
-    ]);
+    const second = syncOnce(a, b, realm);
     release();
     expect((await first)?.accepted).toBe(26);
     const [again] = await second;
@@ -263,11 +251,7 @@ describe('documents held at once', () => {
     // Blocks of 100 events: a document of 8 is ~170 kB, about one per frame.
     const { realm, a } = await server(100, 79);
     const b = await memoryPeer('b');
-    const [ca, cb] = channelPair();
-    const [joined, served] = await Promise.all([
-      b.replicator.initiate(ca, 'a', realm),
-      a.replicator.respond(cb, 'b'),
-    ]);
+    const [joined, served] = await syncOnce(b, a, realm);
     expect(await blockIds(b)).toEqual(await blockIds(a));
     expect(served?.docs).toBe(10);
     expect(joined?.docs).toBe(10);

@@ -40,6 +40,16 @@ export function testRealm(
   return { realm, block };
 }
 
+/** One sync session over a fake transport, `a` initiating with `b`: both sides' outcomes (undefined: failed). */
+export function syncOnce(
+  a: MemoryPeer,
+  b: MemoryPeer,
+  realm: RealmId,
+): Promise<[SessionOutcome | undefined, SessionOutcome | undefined]> {
+  const [ca, cb] = channelPair();
+  return Promise.all([a.replicator.initiate(ca, b.name, realm), b.replicator.respond(cb, a.name)]);
+}
+
 /** Runs sessions between two in-memory peers (fake transport) until neither has more to send. */
 export async function syncPair(
   a: MemoryPeer,
@@ -49,11 +59,7 @@ export async function syncPair(
 ): Promise<SessionOutcome[]> {
   const outcomes: SessionOutcome[] = [];
   for (let i = 0; i < maxSessions; i++) {
-    const [ca, cb] = channelPair();
-    const [out] = await Promise.all([
-      a.replicator.initiate(ca, b.name, realm),
-      b.replicator.respond(cb, a.name),
-    ]);
+    const [out] = await syncOnce(a, b, realm);
     if (out === undefined) throw new Error(`session ${a.name}→${b.name} failed`);
     outcomes.push(out);
     if (!out.more) break;
