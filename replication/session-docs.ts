@@ -229,7 +229,8 @@ export class SessionDocs {
     const theirs = this.#ctx.theirs.get(author);
     const peerEmpty = theirs === undefined || theirs.seq < first;
     const cached = held === undefined ? undefined : this.#cachedEntry(key, held);
-    if (cached !== undefined && peerEmpty && !this.#revived.has(key) && !this.#closed) {
+    const untouched = !this.#revived.has(key) && !this.#deferred.has(key);
+    if (cached !== undefined && peerEmpty && untouched && !this.#closed) {
       // Its first message is all a peer that holds nothing needs: sent as cached, no
       // document made. The peer's answer acknowledges it, or revives it.
       this.#settled.set(key, [...cached.entry.heads].sort());
@@ -291,7 +292,7 @@ export class SessionDocs {
   /**
    * Applies a peer message to a document; returns the blocks it put there
    * (see {@link patchedBlocks}), or undefined when nothing changed. Frees
-   * the document when it is then in sync (see {@link settle}): the peer
+   * the document when it is then in sync (see `#settle`): the peer
    * told us heads we now hold, so it holds everything we hold and has
    * nothing more to send; it needs no acknowledgement, as it sent nothing
    * it waits on.
