@@ -261,6 +261,37 @@ describe('documents held at once', () => {
     expect(joined?.peakDocs).toBe(1);
   });
 
+  it('revives a document sent whole when the peer turns out to hold a fork of it', async () => {
+    const admin = testIdentity(1);
+    const forker = testIdentity(4);
+    const { realm, block } = testRealm(admin);
+    const a = await memoryPeer('a');
+    const b = await memoryPeer('b');
+    const other = await memoryPeer('other');
+    for (const p of [a, b, other]) await p.ledger.ingest([block]);
+    // a holds the forker's chain (document 0, full); other holds a second chain of the same author.
+    await writeSynthetic(a.ledger, forker, realm, 80, { blockSize: 10, tag: 1 });
+    await writeSynthetic(other.ledger, forker, realm, 80, { blockSize: 10, tag: 2 });
+    const fork = await chainOf(other, realm, forker.publicKey);
+    // b stores two blocks of the second chain right after its hello, which said it held none:
+    // a sends the document whole, frees it, and b's answer carries the fork.
+    const [cb, ca] = channelPair();
+    let hello = true;
+    const late: FrameChannel = {
+      ...cb,
+      send: async (frame) => {
+        await cb.send(frame);
+        if (!hello) return;
+        hello = false;
+        await b.ledger.ingest(fork.slice(0, 2));
+      },
+    };
+    await Promise.all([b.replicator.initiate(late, 'a', realm), a.replicator.respond(ca, 'b')]);
+    // a saw the fork only by making the freed document again and applying b's answer.
+    const evidence = await a.replicator.evidenceRecords();
+    expect(evidence.map((e) => [e.author, e.seq])).toContainEqual([forker.publicKey, 0]);
+  });
+
   it("absorbs a peer's acknowledgement of a freed document, and makes it again for anything else", async () => {
     // The genesis and 7 blocks: document 0, full.
     const { admin, realm, a } = await server(100, 7);
