@@ -215,14 +215,7 @@ async function stageBudget(storeDir: string, realm: RealmId, ledgerDir: string) 
   try {
     await warmAutomerge(source, realm, author, emptyPeer!);
     for (let first = 0; first < STAGE_BLOCKS; first += BLOCKS_PER_DOC) {
-      const [bucket, read] = await cpuMs(async () => {
-        const out: ChainBlockBytes[] = [];
-        for await (const b of storedChainBytes(source, realm, author, first)) {
-          if (b.seq >= first + BLOCKS_PER_DOC) break;
-          out.push(b);
-        }
-        return out;
-      });
+      const [bucket, read] = await cpuMs(() => bucketOf(source, realm, author, first));
       if (bucket.length === 0) break;
       blocks += bucket.length;
       add('send: read blocks from the store (bytes)', read);
@@ -289,6 +282,16 @@ async function stageBudget(storeDir: string, realm: RealmId, ledgerDir: string) 
   return { perBlock, ingestEventsPerSecond: events / (ms['receive: ledger.ingest']! / 1000) };
 }
 
+/** The blocks of `author`'s chain that one document holds, from seq `first`, as the store keeps them. */
+async function bucketOf(source: LevelStore, realm: RealmId, author: PublicKey, first: number) {
+  const out: ChainBlockBytes[] = [];
+  for await (const b of storedChainBytes(source, realm, author, first)) {
+    if (b.seq >= first + BLOCKS_PER_DOC) break;
+    out.push(b);
+  }
+  return out;
+}
+
 /** The first document of `author`'s chain sent to an empty peer and received, untimed (see `stageBudget`). */
 async function warmAutomerge(
   source: LevelStore,
@@ -296,11 +299,7 @@ async function warmAutomerge(
   author: PublicKey,
   emptyPeer: Automerge.SyncMessage,
 ) {
-  const bucket: ChainBlockBytes[] = [];
-  for await (const b of storedChainBytes(source, realm, author, 0)) {
-    if (b.seq >= BLOCKS_PER_DOC) break;
-    bucket.push(b);
-  }
+  const bucket = await bucketOf(source, realm, author, 0);
   const [doc, sync] = Automerge.receiveSyncMessage(
     sessionDocOf(bucket.map((b) => blockChange(b))),
     Automerge.initSyncState(),

@@ -2,6 +2,7 @@ import type { EventStore, SignedBlock } from '../ledger/index.js';
 import { MemoryStore } from '../ledger/memory-store.js';
 import { LiveProjection } from '../projections/index.js';
 import { SettledProjectionHash } from '../replication/index.js';
+import { statusProjectionOf } from '../cli/live-status-projection.js';
 import { cpuClock } from './report.js';
 
 /** Blocks that arrive between two statuses in {@link statusHashInSteps} (~50 ms of a catch-up). */
@@ -42,34 +43,25 @@ export async function statusHashInSteps(
   for (const policy of ['every status', 'settled'] as const) {
     const target = await MemoryStore.open();
     const live = LiveProjection.empty();
-    const settled = new SettledProjectionHash({
-      catchUp: () => live.catchUp(target),
-      get blocks() {
-        return live.position;
-      },
-      hash: () => live.hash(),
-    });
-    const status = async () =>
-      policy === 'settled'
-        ? (await settled.next()).hash
-        : (await live.catchUp(target), live.hash());
+    const settled = new SettledProjectionHash(statusProjectionOf(live, target));
     let cpuMs = 0;
     let statuses = 0;
     let finalHash = '';
+    const status = async () => {
+      const cpu = cpuClock();
+      finalHash =
+        policy === 'settled'
+          ? (await settled.next()).hash
+          : (await live.catchUp(target), live.hash());
+      cpuMs += cpu();
+      statuses++;
+    };
+    for (let i = 0; i < blocks.length; i += STATUS_BLOCKS) {
+      await target.append(blocks.slice(i, i + STATUS_BLOCKS));
+      await status();
+    }
     // The last status comes after the last append, with nothing new.
-    for (let i = 0; i <= blocks.length; i += STATUS_BLOCKS) {
-      if (i < blocks.length) await target.append(blocks.slice(i, i + STATUS_BLOCKS));
-      const cpu = cpuClock();
-      finalHash = await status();
-      cpuMs += cpu();
-      statuses++;
-    }
-    if (blocks.length % STATUS_BLOCKS !== 0) {
-      const cpu = cpuClock();
-      finalHash = await status();
-      cpuMs += cpu();
-      statuses++;
-    }
+    await status();
     await target.close();
     out.push({ policy, events, statuses, cpuMs, finalHash });
   }
